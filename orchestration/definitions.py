@@ -1,0 +1,53 @@
+"""The one entry point Dagster loads: every asset, check, job, schedule and resource."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource
+
+from ingestion.config import load_config
+from orchestration.assets.ingestion import WAREHOUSE_WRITE, build_ingestion_assets
+from orchestration.assets.publish import build_publish_asset
+from orchestration.assets.transform import dbt_models, dbt_resource
+from orchestration.paths import config_path, disable_telemetry
+from orchestration.translators import mart_keys
+
+disable_telemetry()
+
+# An invalid config stops here, before anything runs: load_config raises ConfigError
+# naming the file, the key path and what was expected.
+config = load_config(config_path())
+
+ingestion_assets = build_ingestion_assets(config)
+published_marts = build_publish_asset(mart_keys(dbt_models.keys))
+
+refresh_job = dg.define_asset_job(
+    name="refresh",
+    selection=dg.AssetSelection.all(),
+    description="Ingest every source, build and test the dbt models, publish the marts.",
+    tags=WAREHOUSE_WRITE,
+    # One process: DuckDB has a single writer, and the steps run one after another.
+    executor_def=dg.in_process_executor,
+)
+
+hourly_refresh = dg.ScheduleDefinition(
+    name="hourly_refresh",
+    job=refresh_job,
+    cron_schedule="0 * * * *",
+    execution_timezone="UTC",
+    default_status=(
+        dg.DefaultScheduleStatus.STOPPED
+        if os.environ.get("VSM_SCHEDULE", "on") == "off"
+        else dg.DefaultScheduleStatus.RUNNING
+    ),
+    description="Refresh every hour (set VSM_SCHEDULE=off to start it stopped).",
+)
+
+defs = dg.Definitions(
+    assets=[*ingestion_assets, dbt_models, published_marts],
+    jobs=[refresh_job],
+    schedules=[hourly_refresh],
+    resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
+)

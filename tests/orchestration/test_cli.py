@@ -1,0 +1,61 @@
+"""The `vsm` command: config errors are clear and stop the pipeline before it starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VSM = str(Path(sys.executable).with_name("vsm"))
+
+BROKEN = """\
+organisation: Acme
+value_streams:
+  - id: payments
+    name: Payments
+    teams: [{id: checkout, name: Checkout}]
+    repositories: [acme/payments-api]
+  - id: storefront
+    name: Storefront
+    teams: [{id: catalog, name: Catalog}]
+    repositories: [foo]
+"""
+
+
+def _vsm(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VSM_")}
+    env["VSM_HOME"] = str(home)
+    return subprocess.run(
+        [VSM, *args], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+
+
+def test_config_check_summarises_a_valid_config(tmp_path: Path) -> None:
+    result = _vsm("config", "check", "--config", str(ROOT / "valuestream.yml"), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 value streams" in result.stdout
+    assert "6 repositories" in result.stdout
+
+
+def test_config_check_names_file_key_path_and_expectation(tmp_path: Path) -> None:
+    broken = tmp_path / "valuestream.yml"
+    broken.write_text(BROKEN)
+    result = _vsm("config", "check", "--config", str(broken), home=tmp_path)
+    assert result.returncode != 0
+    assert (
+        'valuestream.yml: value_streams[1].repositories[0]: expected "owner/name", got "foo"'
+        in result.stderr
+    )
+
+
+def test_run_refuses_to_start_on_an_invalid_config(tmp_path: Path) -> None:
+    broken = tmp_path / "valuestream.yml"
+    broken.write_text(BROKEN)
+    home = tmp_path / "home"
+    result = _vsm("run", "--config", str(broken), home=home)
+    assert result.returncode == 2
+    assert "value_streams[1].repositories[0]" in result.stderr
+    assert "the pipeline will not start" in result.stderr
+    assert not (home / "warehouse.duckdb").exists()

@@ -1,0 +1,63 @@
+"""Loading every Dagster definition: assets, checks, the refresh job and its schedule."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+RAW_TABLES = {
+    "raw_github/deployments",
+    "raw_github/deployment_statuses",
+    "raw_github/deployment_ranges",
+    "raw_github/deployment_commits",
+    "raw_github/commits",
+    "raw_config/value_streams",
+    "raw_config/teams",
+    "raw_config/repositories",
+}
+MODELS = {
+    "staging/stg_github__deployments",
+    "staging/stg_github__deployment_statuses",
+    "intermediate/int_deployments_unified",
+    "marts/fct_deployments",
+    "marts/dim_value_streams",
+    "marts/mart_dora_deployment_frequency",
+    "seeds/dora_benchmarks",
+}
+
+
+def _keys() -> set[str]:
+    return {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_every_expected_asset_is_defined() -> None:
+    keys = _keys()
+    assert RAW_TABLES <= keys
+    assert MODELS <= keys
+    assert "vsm/published_marts" in keys
+
+
+def test_lineage_runs_from_raw_tables_to_the_published_marts() -> None:
+    graph = defs.resolve_asset_graph()
+    staging = graph.get(dg.AssetKey(["staging", "stg_github__deployments"]))
+    assert dg.AssetKey(["raw_github", "deployments"]) in staging.parent_keys
+    published = graph.get(dg.AssetKey(["vsm", "published_marts"]))
+    assert dg.AssetKey(["marts", "mart_dora_deployment_frequency"]) in published.parent_keys
+    assert all(key.path[0] == "marts" for key in published.parent_keys)
+
+
+def test_dbt_tests_are_asset_checks() -> None:
+    checks = defs.resolve_asset_graph().asset_check_keys
+    checked = {check.asset_key.to_user_string() for check in checks}
+    assert "marts/fct_deployments" in checked
+
+
+def test_refresh_job_covers_everything_and_runs_hourly() -> None:
+    job = defs.resolve_job_def("refresh")
+    assert job.tags["vsm/warehouse"] == "write"
+    schedule = defs.resolve_schedule_def("hourly_refresh")
+    assert schedule.cron_schedule == "0 * * * *"
+    assert schedule.job_name == "refresh"
+    selected = job.asset_layer.selected_asset_keys
+    assert {key.to_user_string() for key in selected} >= RAW_TABLES | MODELS
