@@ -202,18 +202,14 @@ def demo(
     port: PortOption = 8501,
     seed: SeedOption = 7,
     now: NowOption = None,
-    serve: Annotated[
-        bool, typer.Option(help="Serve the dashboards after the refresh.")
-    ] = True,
+    serve: Annotated[bool, typer.Option(help="Serve the dashboards after the refresh.")] = True,
 ) -> None:
     """Start the sandbox, run one refresh through it, then serve the dashboards."""
     from ingestion.sandbox import SandboxServer, generate_organisation
 
     _load_config_or_exit(config)
     export_environment(config)
-    clock = _parse_now(now) or datetime.now(UTC).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+    clock = _parse_now(now) or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     console.print(f"sandbox: generating the small organisation (seed {seed}) ...")
     organisation = generate_organisation(tier="small", seed=seed, now=clock)
     with SandboxServer(organisation) as sandbox:

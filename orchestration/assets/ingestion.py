@@ -72,7 +72,8 @@ def build_ingestion_assets(config: VsmConfig) -> list[dg.AssetsDefinition]:
         )
         def github_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource):  # noqa: ANN202
             with retry_when_unreachable():
-            yield from dlt.run(context=context, dlt_source=github_source(repositories=repositories))
+                source = github_source(repositories=repositories)
+                yield from dlt.run(context=context, dlt_source=source)
 
         assets.append(github_tables)
     return assets

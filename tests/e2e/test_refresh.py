@@ -23,7 +23,9 @@ def _row_counts(path: Path) -> dict[str, int]:
             "where table_type = 'BASE TABLE' order by 1, 2"
         ).fetchall()
         return {
-            f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            f"{schema}.{table}": con.execute(
+                f'select count(*) from "{schema}"."{table}"'
+            ).fetchone()[0]
             for schema, table in tables
             # dlt's own bookkeeping gains a row per load by design
             if not table.startswith("_dlt_")

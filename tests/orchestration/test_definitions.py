@@ -33,8 +33,8 @@ def _keys() -> set[str]:
 
 def test_every_expected_asset_is_defined() -> None:
     keys = _keys()
-    assert RAW_TABLES <= keys
-    assert MODELS <= keys
+    assert keys >= RAW_TABLES
+    assert keys >= MODELS
     assert "vsm/published_marts" in keys
 
 

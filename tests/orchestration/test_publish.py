@@ -69,9 +69,7 @@ def test_readers_never_see_a_lock_error_while_publishing(tmp_path: Path) -> None
     publish_marts(warehouse, target)
 
     queue: mp.Queue = mp.get_context("spawn").Queue()
-    reader = mp.get_context("spawn").Process(
-        target=_read_in_a_loop, args=(str(target), 4.0, queue)
-    )
+    reader = mp.get_context("spawn").Process(target=_read_in_a_loop, args=(str(target), 4.0, queue))
     reader.start()
     publishes = 0
     deadline = time.monotonic() + 3.5

@@ -1,0 +1,20 @@
+"""The sandbox: a simulated organisation, its ground truth, and local copies of its tools' APIs.
+
+Use: `org = generate_organisation(tier="small", seed=7)`, `truth = ground_truth(org)`, and
+`with SandboxServer(org) as server:` then `server.github_api_url` / `server.github_token`.
+"""
+
+from ingestion.sandbox.generator import TIERS, generate_organisation
+from ingestion.sandbox.model import Organisation
+from ingestion.sandbox.server import SandboxServer, serve
+from ingestion.sandbox.truth import GroundTruth, ground_truth
+
+__all__ = [
+    "TIERS",
+    "GroundTruth",
+    "Organisation",
+    "SandboxServer",
+    "generate_organisation",
+    "ground_truth",
+    "serve",
+]
