@@ -37,9 +37,10 @@ def main() -> None:
     print(f"generate {args.tier}: {time.perf_counter() - started:.2f} s")
 
     vsm = str(Path(sys.executable).with_name("vsm"))
-    with tempfile.TemporaryDirectory(prefix="vsm-bench-") as home, SandboxServer(
-        organisation
-    ) as sandbox:
+    with (
+        tempfile.TemporaryDirectory(prefix="vsm-bench-") as home,
+        SandboxServer(organisation) as sandbox,
+    ):
         env = dict(
             os.environ,
             VSM_HOME=home,

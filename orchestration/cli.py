@@ -147,6 +147,8 @@ def _dashboards_command(port: int) -> list[str]:
         "127.0.0.1",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 

@@ -14,6 +14,7 @@ DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
 TELEMETRY_OFF = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "RUNTIME__DLT_TELEMETRY": "false",
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
     "DAGSTER_DISABLE_TELEMETRY": "true",
     "DO_NOT_TRACK": "1",
 }

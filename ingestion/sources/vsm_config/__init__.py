@@ -1,0 +1,86 @@
+"""The value streams, teams and repositories of `valuestream.yml`, as warehouse tables.
+
+dbt joins these like any other source (schema `raw_config`), so the marts can slice every
+metric by value stream, team and service without reading the YAML file themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dlt
+from dlt.extract import DltResource
+
+from ingestion.config import VsmConfig
+
+
+def _column(data_type: str, nullable: bool = False) -> dict[str, Any]:
+    # A fresh dict per column: dlt writes the column name into the hint it is given.
+    return {"data_type": data_type, "nullable": nullable}
+
+
+VALUE_STREAM_COLUMNS: dict[str, Any] = {
+    "value_stream_id": _column("text"),
+    "name": _column("text"),
+    "timezone": _column("text"),
+    "production_pattern": _column("text"),
+    "attribution_window_hours": _column("bigint"),
+}
+TEAM_COLUMNS: dict[str, Any] = {
+    "team_id": _column("text"),
+    "name": _column("text"),
+    "value_stream_id": _column("text"),
+}
+REPOSITORY_COLUMNS: dict[str, Any] = {
+    "repository": _column("text"),
+    "owner": _column("text"),
+    "name": _column("text"),
+    "value_stream_id": _column("text"),
+    "team_id": _column("text", nullable=True),
+    "service": _column("text"),
+}
+
+
+@dlt.source(name="vsm_config", max_table_nesting=0)
+def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
+    """Tables `value_streams`, `teams` and `repositories`, replaced on every run."""
+
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key="value_stream_id",
+        columns=VALUE_STREAM_COLUMNS,
+        file_format="parquet",
+    )
+    def value_streams() -> Iterator[dict[str, Any]]:
+        for stream in config.value_stream_settings():
+            yield stream.model_dump()
+
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key="team_id",
+        columns=TEAM_COLUMNS,
+        file_format="parquet",
+    )
+    def teams() -> Iterator[dict[str, Any]]:
+        for team in config.teams():
+            yield team.model_dump()
+
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key="repository",
+        columns=REPOSITORY_COLUMNS,
+        file_format="parquet",
+    )
+    def repositories() -> Iterator[dict[str, Any]]:
+        for repo in config.repositories():
+            yield {
+                "repository": repo.repo,
+                "owner": repo.owner,
+                "name": repo.name,
+                "value_stream_id": repo.value_stream_id,
+                "team_id": repo.team_id,
+                "service": repo.service,
+            }
+
+    return value_streams, teams, repositories

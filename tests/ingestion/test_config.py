@@ -1,0 +1,287 @@
+"""valuestream.yml: the model, the resolved views and every kind of error line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ingestion.config import ConfigError, ResolvedRepository, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+VALID = """\
+organisation: Acme
+value_streams:
+  - id: payments
+    name: Payments
+    teams:
+      - {id: checkout, name: Checkout}
+    repositories:
+      - acme/payments-api
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "valuestream.yml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def errors(tmp_path: Path, text: str) -> list[str]:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    # the file is named by the path given to load_config
+    return [line.replace(str(path), "valuestream.yml") for line in caught.value.errors]
+
+
+def test_shipped_file_describes_the_sandbox_organisation():
+    config = load_config(ROOT / "valuestream.yml")
+
+    assert config.summary() == (
+        "valuestream.yml: 2 value streams, 4 teams, 6 repositories, sources: github"
+    )
+    assert config.organisation == "Acme"
+    assert config.sources.github.api_url == "https://api.github.com"
+    repos = {r.repo: r for r in config.repositories()}
+    assert list(repos) == [
+        "acme/payments-api",
+        "acme/checkout-web",
+        "acme/billing-service",
+        "acme/catalog-api",
+        "acme/storefront-web",
+        "acme/search-service",
+    ]
+    assert repos["acme/search-service"] == ResolvedRepository(
+        repo="acme/search-service",
+        owner="acme",
+        name="search-service",
+        value_stream_id="storefront",
+        team_id="search",
+        service="search-service",
+        production_pattern="^prod(uction)?$",
+        timezone="Europe/Berlin",
+        attribution_window_hours=24,
+    )
+    assert repos["acme/billing-service"].team_id == "billing"
+    assert repos["acme/payments-api"].timezone == "UTC"
+    assert [(t.team_id, t.value_stream_id) for t in config.teams()] == [
+        ("checkout", "payments"),
+        ("billing", "payments"),
+        ("catalog", "storefront"),
+        ("search", "storefront"),
+    ]
+    settings = {s.value_stream_id: s for s in config.value_stream_settings()}
+    assert settings["storefront"].timezone == "Europe/Berlin"
+    assert settings["payments"].attribution_window_hours == 24
+
+
+def test_defaults_and_short_forms_resolve(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            """\
+            defaults:
+              timezone: Asia/Tokyo
+              production_pattern: "^live$"
+              attribution_window_hours: 12
+            value_streams:
+              - id: solo
+                name: Solo
+                attribution_window_hours: 6
+                teams: [{id: only, name: Only}]
+                repositories:
+                  - acme/one                  # the stream's only team
+                  - {repo: acme/two, service: two-svc}
+              - id: teamless
+                name: Teamless
+                production_pattern: "^prd$"
+                repositories: [acme/three]
+            """,
+        )
+    )
+    one, two, three = config.repositories()
+    assert (one.team_id, one.service, one.timezone, one.production_pattern) == (
+        "only",
+        "one",
+        "Asia/Tokyo",
+        "^live$",
+    )
+    assert (one.attribution_window_hours, three.attribution_window_hours) == (6, 12)
+    assert two.service == "two-svc"
+    assert (three.team_id, three.production_pattern) == (None, "^prd$")
+    assert three.is_production_environment("PRD")
+    assert not three.is_production_environment("prd-eu")
+    assert one.is_production_environment("Live")
+    assert (
+        config.summary()
+        == "valuestream.yml: 2 value streams, 1 team, 3 repositories, sources: github"
+    )
+
+
+def test_plain_repository_string_must_be_owner_slash_name(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        value_streams:
+          - {id: a, name: A, repositories: [acme/a]}
+          - id: b
+            name: B
+            repositories: [foo, {repo: "acme/x y"}]
+        """,
+    ) == [
+        'valuestream.yml: value_streams[1].repositories[0]: expected "owner/name", got "foo"',
+        'valuestream.yml: value_streams[1].repositories[1].repo: expected "owner/name", '
+        'got "acme/x y"',
+    ]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.yml")
+    assert caught.value.errors == [f"{tmp_path / 'nope.yml'}: file not found"]
+    assert str(caught.value) == f"{tmp_path / 'nope.yml'}: file not found"
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path):
+    assert errors(tmp_path, "value_streams:\n  - id: a\n   name: b\n") == [
+        "valuestream.yml: line 3, column 4: invalid YAML: while parsing a block collection: "
+        "expected <block end>, but found '<block mapping start>'"
+    ]
+
+
+def test_key_written_twice_is_an_error(tmp_path):
+    assert errors(tmp_path, VALID + "organisation: Other\n") == [
+        'valuestream.yml: line 9, column 1: invalid YAML: duplicate key "organisation" '
+        "(first written on line 1)"
+    ]
+
+
+def test_empty_file_and_wrong_top_level(tmp_path):
+    assert errors(tmp_path, "") == [
+        "valuestream.yml: the file is empty (expected at least value_streams)"
+    ]
+    assert errors(tmp_path, "- a\n") == [
+        "valuestream.yml: expected a mapping of keys at the top level, got a list"
+    ]
+    assert errors(tmp_path, "value_streams: []\n") == [
+        "valuestream.yml: value_streams: expected at least one value stream"
+    ]
+
+
+def test_unknown_keys_are_named_with_a_suggestion(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        sources:
+          jira: {}
+        value_streams:
+          - id: a
+            name: A
+            timezon: UTC
+            colour: red
+            repositories:
+              - {repo: acme/a, tem: x}
+        """,
+    ) == [
+        'valuestream.yml: sources: unknown key "jira" (expected one of: github)',
+        'valuestream.yml: value_streams[0].repositories[0]: unknown key "tem" '
+        '(did you mean "team"?)',
+        'valuestream.yml: value_streams[0]: unknown key "timezon" (did you mean "timezone"?)',
+        'valuestream.yml: value_streams[0]: unknown key "colour" (expected one of: id, name, '
+        "timezone, production_pattern, attribution_window_hours, teams, repositories)",
+    ]
+
+
+def test_wrong_types_and_missing_keys(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        defaults:
+          attribution_window_hours: 0
+        sources:
+          github: {enabled: maybe, api_url: "ftp://example.com"}
+        value_streams:
+          - id: Payments Team
+            teams: [{id: t, name: 3}]
+        """,
+    ) == [
+        "valuestream.yml: defaults.attribution_window_hours: expected a number greater than 0, "
+        "got 0",
+        'valuestream.yml: sources.github.enabled: expected true or false, got "maybe"',
+        "valuestream.yml: sources.github.api_url: expected an http(s) URL such as "
+        '"https://api.github.com", got "ftp://example.com"',
+        "valuestream.yml: value_streams[0].id: expected an id of lowercase letters, digits, "
+        "'-' or '_', got \"Payments Team\"",
+        'valuestream.yml: value_streams[0]: missing required key "name"',
+        "valuestream.yml: value_streams[0].teams[0].name: expected a string, got 3",
+    ]
+
+
+def test_invalid_regex_and_unknown_timezone(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        defaults:
+          production_pattern: "^prod("
+        value_streams:
+          - id: a
+            name: A
+            timezone: Europe/Berln
+          - id: b
+            name: B
+            timezone: Mars/Olympus
+        """,
+    ) == [
+        'valuestream.yml: defaults.production_pattern: expected a regular expression, got "^prod(" '
+        "(missing ), unterminated subpattern at position 5)",
+        "valuestream.yml: value_streams[0].timezone: expected an IANA timezone such as "
+        '"Europe/Berlin", got "Europe/Berln" (did you mean "Europe/Berlin"?)',
+        "valuestream.yml: value_streams[1].timezone: expected an IANA timezone such as "
+        '"Europe/Berlin", got "Mars/Olympus"',
+    ]
+
+
+def test_duplicate_ids_shared_repositories_and_unknown_teams(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        value_streams:
+          - id: payments
+            name: Payments
+            teams: [{id: checkout, name: Checkout}, {id: billing, name: Billing}]
+            repositories:
+              - {repo: acme/payments-api, team: checkout}
+              - {repo: acme/billing, team: biling}
+              - acme/ledger
+          - id: payments
+            name: Payments again
+            teams: [{id: checkout, name: Checkout}]
+            repositories:
+              - Acme/Payments-API
+        """,
+    ) == [
+        "valuestream.yml: value_streams[0].repositories[1].team: expected a team of value "
+        'stream "payments" (checkout, billing), got "biling"',
+        "valuestream.yml: value_streams[0].repositories[2].team: expected a team (value stream "
+        '"payments" has several: checkout, billing), got nothing',
+        'valuestream.yml: value_streams[1].id: duplicate value stream id "payments" '
+        "(already used by value_streams[0])",
+        'valuestream.yml: value_streams[1].teams[0].id: duplicate team id "checkout" '
+        "(already used at value_streams[0].teams[0])",
+        'valuestream.yml: value_streams[1].repositories[0]: repository "Acme/Payments-API" is '
+        "already listed at value_streams[0].repositories[0]; a repository belongs to one "
+        "value stream",
+    ]
+
+
+def test_error_str_joins_the_lines(tmp_path):
+    path = write(tmp_path, "value_streams: [{id: a}, {name: b}]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f'{path}: value_streams[0]: missing required key "name"\n'
+        f'{path}: value_streams[1]: missing required key "id"'
+    )
