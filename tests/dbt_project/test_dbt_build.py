@@ -1,0 +1,397 @@
+"""dbt build against a hand-built raw warehouse, then the marts checked value by value.
+
+The raw tables mirror what the dlt sources write (TIMESTAMPTZ columns, `_dlt_` columns).
+The dataset, with VSM_AS_OF = Wednesday 2026-01-14 12:00 UTC:
+
+payments (UTC), repository acme/payments-api, pattern ^prod(uction)?$
+  1  production     created Sun 2025-12-28 23:40Z, success Mon 2025-12-29 00:05Z, later inactive
+  2  staging        success 2025-12-29                         -> not production
+  3  production     failure 2025-12-30 10:00Z                  -> failed attempt
+  4  production     success 2025-12-30 11:00Z (written +01:00)
+  5  preview-1      success 2025-12-30                         -> not production
+  8  production     success 2025-12-30 15:00Z
+  6  PROD           success 2026-01-12 09:00Z
+  7  production     in progress since 2026-01-13               -> not finished
+  weeks: 2025-12-29 -> 3 deployments on 2 days, 2026-01-05 -> 0, 2026-01-12 -> 1
+
+storefront (Europe/Berlin), acme/catalog-api and acme/search-service (environment `prod`)
+  11 production     success Sun 2025-12-28 23:30Z = Mon 00:30 Berlin -> week 2025-12-29
+  12 prod           success 2026-01-06 08:00Z                   -> week 2026-01-05
+  13 stage          success                                     -> not production
+  14 production-eu  success                                     -> not production
+  weeks: 2025-12-29 -> 1, 2026-01-05 -> 1, 2026-01-12 -> 0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+AS_OF = "2026-01-14T12:00:00Z"
+
+RAW_SQL = """
+create schema raw_github;
+create schema raw_config;
+
+create table raw_config.value_streams (
+    value_stream_id varchar, name varchar, timezone varchar, production_pattern varchar,
+    attribution_window_hours bigint, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_config.value_streams values
+    ('payments', 'Payments', 'UTC', '^prod(uction)?$', 24, '1', 'v1'),
+    ('storefront', 'Storefront', 'Europe/Berlin', '^prod(uction)?$', 24, '1', 'v2');
+
+create table raw_config.teams (
+    team_id varchar, name varchar, value_stream_id varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_config.teams values
+    ('checkout', 'Checkout', 'payments', '1', 't1'),
+    ('catalog', 'Catalog', 'storefront', '1', 't2'),
+    ('search', 'Search', 'storefront', '1', 't3');
+
+create table raw_config.repositories (
+    repository varchar, owner varchar, name varchar, value_stream_id varchar,
+    team_id varchar, service varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_config.repositories values
+    ('acme/payments-api', 'acme', 'payments-api', 'payments', 'checkout', 'payments-api', '1', 'x'),
+    ('acme/catalog-api', 'acme', 'catalog-api', 'storefront', 'catalog', 'catalog-api', '1', 'y'),
+    ('acme/search-service', 'acme', 'search-service', 'storefront', 'search', null, '1', 'z');
+
+create table raw_github.deployments (
+    id bigint, repository varchar, sha varchar, ref varchar, task varchar,
+    environment varchar, original_environment varchar, description varchar,
+    creator_login varchar, created_at timestamptz, updated_at timestamptz,
+    production_environment boolean, transient_environment boolean,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_github.deployments
+select
+    id, repository, sha, 'main', 'deploy', environment, environment, null, 'ci-bot',
+    created_at::timestamptz, created_at::timestamptz, null, null, '1', 'd' || id
+from (values
+    (1, 'acme/payments-api', 'a1', 'production', '2025-12-28 23:40:00+00'),
+    (2, 'acme/payments-api', 'a1', 'staging', '2025-12-29 08:00:00+00'),
+    (3, 'acme/payments-api', 'a2', 'production', '2025-12-30 09:50:00+00'),
+    (4, 'acme/payments-api', 'a3', 'production', '2025-12-30 10:50:00+00'),
+    (5, 'acme/payments-api', 'a3', 'preview-1', '2025-12-30 12:00:00+00'),
+    (8, 'acme/payments-api', 'a5', 'production', '2025-12-30 14:50:00+00'),
+    (6, 'acme/payments-api', 'a5', 'PROD', '2026-01-12 08:50:00+00'),
+    (7, 'acme/payments-api', 'a6', 'production', '2026-01-13 10:00:00+00'),
+    (11, 'acme/catalog-api', 'b1', 'production', '2025-12-28 23:20:00+00'),
+    (12, 'acme/search-service', 's1', 'prod', '2026-01-06 07:50:00+00'),
+    (13, 'acme/search-service', 's1', 'stage', '2026-01-06 07:00:00+00'),
+    (14, 'acme/catalog-api', 'b1', 'production-eu', '2026-01-06 07:00:00+00')
+) as d(id, repository, sha, environment, created_at);
+
+create table raw_github.deployment_statuses (
+    id bigint, deployment_id bigint, repository varchar, state varchar,
+    environment varchar, description varchar, creator_login varchar,
+    created_at timestamptz, updated_at timestamptz, log_url varchar,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_github.deployment_statuses
+select
+    id, deployment_id, 'acme/x', state, null, null, 'ci-bot',
+    created_at::timestamptz, created_at::timestamptz, null, '1', 's' || id
+from (values
+    (101, 1, 'in_progress', '2025-12-28 23:45:00+00'),
+    (102, 1, 'success', '2025-12-29 00:05:00+00'),
+    (103, 1, 'inactive', '2025-12-30 11:00:00+00'),
+    (201, 2, 'success', '2025-12-29 08:10:00+00'),
+    (301, 3, 'failure', '2025-12-30 10:00:00+00'),
+    (401, 4, 'in_progress', '2025-12-30 11:55:00+01'),
+    (402, 4, 'success', '2025-12-30 12:00:00+01'),
+    (501, 5, 'success', '2025-12-30 12:10:00+00'),
+    (801, 8, 'success', '2025-12-30 15:00:00+00'),
+    (601, 6, 'success', '2026-01-12 09:00:00+00'),
+    (701, 7, 'queued', '2026-01-13 10:01:00+00'),
+    (702, 7, 'in_progress', '2026-01-13 10:02:00+00'),
+    (1101, 11, 'success', '2025-12-28 23:30:00+00'),
+    (1201, 12, 'success', '2026-01-06 09:00:00+01'),
+    (1301, 13, 'success', '2026-01-06 07:10:00+00'),
+    (1401, 14, 'success', '2026-01-06 07:10:00+00')
+) as s(id, deployment_id, state, created_at);
+
+create table raw_github.deployment_ranges (
+    deployment_id bigint, repository varchar, head_sha varchar, base_deployment_id bigint,
+    base_sha varchar, range_known boolean, commit_count bigint,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_github.deployment_ranges values
+    (1, 'acme/payments-api', 'a1', null, null, false, null, '1', 'g1'),
+    (4, 'acme/payments-api', 'a3', 1, 'a1', true, 2, '1', 'g4'),
+    (8, 'acme/payments-api', 'a5', 4, 'a3', true, 2, '1', 'g8'),
+    (6, 'acme/payments-api', 'a5', 8, 'a5', true, 0, '1', 'g6'),
+    (11, 'acme/catalog-api', 'b1', null, null, false, null, '1', 'g11'),
+    (12, 'acme/search-service', 's1', null, null, false, null, '1', 'g12');
+
+create table raw_github.deployment_commits (
+    deployment_id bigint, repository varchar, sha varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_github.deployment_commits values
+    (4, 'acme/payments-api', 'a2', '1', 'c1'),
+    (4, 'acme/payments-api', 'a3', '1', 'c2'),
+    (8, 'acme/payments-api', 'a4', '1', 'c3'),
+    (8, 'acme/payments-api', 'a5', '1', 'c4');
+
+create table raw_github.commits (
+    repository varchar, sha varchar, message varchar, author_name varchar,
+    author_email varchar, author_login varchar, authored_at timestamptz,
+    committer_login varchar, committed_at timestamptz, parent_shas varchar,
+    parent_count bigint, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_github.commits
+select
+    'acme/payments-api', sha, 'change ' || sha, 'Dev', 'dev@example.com', 'dev',
+    authored_at::timestamptz, 'dev', authored_at::timestamptz, parents,
+    len(string_split(parents, ' ')), '1', 'k' || sha
+from (values
+    ('a1', '2025-12-28 20:00:00+00', 'a0'),
+    ('a2', '2025-12-29 20:00:00+00', 'a1'),
+    ('a3', '2025-12-30 09:00:00+00', 'a1 a2'),
+    ('a4', '2025-12-30 13:00:00+00', 'a3'),
+    ('a5', '2025-12-30 14:00:00+00', 'a4')
+) as c(sha, authored_at, parents);
+"""
+
+
+def _dbt(args: list[str], env: dict[str, str], target_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            str(DBT),
+            *args,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(target_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _env(warehouse: Path, log_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("VSM_", "DBT_"))}
+    env.update(
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_LOG_PATH=str(log_dir),
+        VSM_WAREHOUSE=str(warehouse),
+        VSM_AS_OF=AS_OF,
+        # A non-UTC session zone: conversions must not depend on it.
+        TZ="America/New_York",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict]]:
+    workdir = tmp_path_factory.mktemp("dbt_build")
+    warehouse = workdir / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(RAW_SQL)
+    target_path = workdir / "target"
+    result = _dbt(["build"], _env(warehouse, workdir / "logs"), target_path)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    run_results = json.loads((target_path / "run_results.json").read_text())
+    yield warehouse, run_results
+
+
+def _query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_build_runs_models_seeds_unit_and_data_tests(built):
+    _, run_results = built
+    by_kind: dict[str, int] = {}
+    for result in run_results["results"]:
+        assert result["status"] in ("success", "pass"), result
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    assert by_kind["model"] == 14
+    assert by_kind["seed"] == 1
+    assert by_kind["unit_test"] == 4
+    assert by_kind["test"] >= 60
+
+
+def test_dim_value_streams(built):
+    warehouse, _ = built
+    rows = _query(warehouse, "select * from marts.dim_value_streams order by value_stream_id")
+    assert rows == [
+        ("payments", "Payments", "UTC"),
+        ("storefront", "Storefront", "Europe/Berlin"),
+    ]
+
+
+def test_fct_deployments_states_and_production(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select cast(source_id as integer), value_stream_id, team_id, service, environment,
+            final_state, is_production_environment, is_production_deployment
+        from marts.fct_deployments
+        order by cast(source_id as integer)
+        """,
+    )
+    pay = ("payments", "checkout", "payments-api")
+    assert rows == [
+        (1, *pay, "production", "success", True, True),
+        (2, *pay, "staging", "success", False, False),
+        (3, *pay, "production", "failure", True, False),
+        (4, *pay, "production", "success", True, True),
+        (5, *pay, "preview-1", "success", False, False),
+        (6, *pay, "PROD", "success", True, True),
+        (7, *pay, "production", "in_progress", True, False),
+        (8, *pay, "production", "success", True, True),
+        (11, "storefront", "catalog", "catalog-api", "production", "success", True, True),
+        (12, "storefront", "search", "search-service", "prod", "success", True, True),
+        (13, "storefront", "search", "search-service", "stage", "success", False, False),
+        (14, "storefront", "catalog", "catalog-api", "production-eu", "success", False, False),
+    ]
+
+
+def test_fct_deployments_finish_week_and_changes(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select cast(source_id as integer), created_at, finished_at, finished_week, change_count
+        from marts.fct_deployments
+        order by cast(source_id as integer)
+        """,
+    )
+    d, dt = date, datetime
+    assert rows == [
+        # created on Sunday, finished on Monday: Monday's week
+        (1, dt(2025, 12, 28, 23, 40), dt(2025, 12, 29, 0, 5), d(2025, 12, 29), None),
+        (2, dt(2025, 12, 29, 8, 0), dt(2025, 12, 29, 8, 10), d(2025, 12, 29), None),
+        (3, dt(2025, 12, 30, 9, 50), dt(2025, 12, 30, 10, 0), d(2025, 12, 29), None),
+        # status written as 12:00+01:00; one non-merge commit and one merge commit shipped
+        (4, dt(2025, 12, 30, 10, 50), dt(2025, 12, 30, 11, 0), d(2025, 12, 29), 1),
+        (5, dt(2025, 12, 30, 12, 0), dt(2025, 12, 30, 12, 10), d(2025, 12, 29), None),
+        # known range without commits: zero changes, not unknown
+        (6, dt(2026, 1, 12, 8, 50), dt(2026, 1, 12, 9, 0), d(2026, 1, 12), 0),
+        (7, dt(2026, 1, 13, 10, 0), None, None, None),
+        (8, dt(2025, 12, 30, 14, 50), dt(2025, 12, 30, 15, 0), d(2025, 12, 29), 2),
+        # Sunday 23:30 UTC is Monday 00:30 in Berlin: the next local week
+        (11, dt(2025, 12, 28, 23, 20), dt(2025, 12, 28, 23, 30), d(2025, 12, 29), None),
+        (12, dt(2026, 1, 6, 7, 50), dt(2026, 1, 6, 8, 0), d(2026, 1, 5), None),
+        (13, dt(2026, 1, 6, 7, 0), dt(2026, 1, 6, 7, 10), d(2026, 1, 5), None),
+        (14, dt(2026, 1, 6, 7, 0), dt(2026, 1, 6, 7, 10), d(2026, 1, 5), None),
+    ]
+
+
+def test_fct_deployments_key_is_hash_of_source_and_id(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        "select deployment_key, source from marts.fct_deployments where source_id = '1'",
+    )
+    # md5('github:1')
+    assert rows == [("4ffcc2c386e7dab2f4217a4d08c89966", "github")]
+
+
+def test_mart_dora_deployment_frequency(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select value_stream_id, value_stream_name, week_start, iso_year, iso_week,
+            deployments, deployment_days, round(deployments_per_day, 6),
+            round(trailing_12w_deployments_per_week, 6), band, report_year
+        from marts.mart_dora_deployment_frequency
+        order by value_stream_id, week_start
+        """,
+    )
+    d = date
+    assert rows == [
+        ("payments", "Payments", d(2025, 12, 29), 2026, 1, 3, 2, 0.428571, 3.0, "high", 2023),
+        ("payments", "Payments", d(2026, 1, 5), 2026, 2, 0, 0, 0.0, 1.5, "high", 2023),
+        ("payments", "Payments", d(2026, 1, 12), 2026, 3, 1, 1, 0.142857, 1.333333, "high", 2023),
+        ("storefront", "Storefront", d(2025, 12, 29), 2026, 1, 1, 1, 0.142857, 1.0, "high", 2023),
+        ("storefront", "Storefront", d(2026, 1, 5), 2026, 2, 1, 1, 0.142857, 1.0, "high", 2023),
+        ("storefront", "Storefront", d(2026, 1, 12), 2026, 3, 0, 0, 0.0, 0.666667, "medium", 2023),
+    ]
+
+
+def test_mart_column_types(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select column_name, data_type from information_schema.columns
+        where table_schema = 'marts' and table_name = 'mart_dora_deployment_frequency'
+        order by ordinal_position
+        """,
+    )
+    assert rows == [
+        ("value_stream_id", "VARCHAR"),
+        ("value_stream_name", "VARCHAR"),
+        ("week_start", "DATE"),
+        ("iso_year", "INTEGER"),
+        ("iso_week", "INTEGER"),
+        ("deployments", "INTEGER"),
+        ("deployment_days", "INTEGER"),
+        ("deployments_per_day", "DOUBLE"),
+        ("trailing_12w_deployments_per_week", "DOUBLE"),
+        ("band", "VARCHAR"),
+        ("report_year", "INTEGER"),
+    ]
+
+
+def test_seed_bands_for_both_report_years(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select report_year, band, lower_bound, upper_bound
+        from seeds.dora_benchmarks
+        where metric = 'deployment_frequency'
+        order by report_year desc, band_rank
+        """,
+    )
+    assert rows == [
+        (2023, "elite", 7.0, None),
+        (2023, "high", 1.0, 7.0),
+        (2023, "medium", 0.25, 1.0),
+        (2023, "low", 0.0, 0.25),
+        (2021, "elite", 7.0, None),
+        (2021, "high", 12 / 52, 7.0),
+        (2021, "medium", 2 / 52, 12 / 52),
+        (2021, "low", 0.0, 2 / 52),
+    ]
+
+
+def test_dbt_parse(tmp_path):
+    env = _env(tmp_path / "unused.duckdb", tmp_path / "logs")
+    result = _dbt(["parse"], env, tmp_path / "target")
+    assert result.returncode == 0, result.stdout[-4000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    models = {
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+    assert {
+        "dim_value_streams",
+        "fct_deployments",
+        "mart_dora_deployment_frequency",
+        "int_deployments_unified",
+    } <= models
+    source = manifest["sources"]["source.valuestream.raw_github.deployments"]
+    assert source["meta"]["dagster"]["asset_key"] == ["raw_github", "deployments"]
