@@ -1,7 +1,5 @@
 """dlt sources as Dagster assets: one multi-asset per tool, each table one asset."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,7 +8,12 @@ import requests
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from ingestion.config import VsmConfig
-from ingestion.pipelines import config_pipeline, github_pipeline
+from ingestion.pipelines import (
+    config_pipeline,
+    github_pipeline,
+    github_source_from_config,
+    source_failure,
+)
 from ingestion.sources.github import github_source
 from ingestion.sources.vsm_config import vsm_config_source
 from orchestration.paths import warehouse_path
@@ -20,12 +23,19 @@ WAREHOUSE_WRITE = {"vsm/warehouse": "write"}
 
 
 @contextmanager
-def retry_when_unreachable() -> Iterator[None]:
-    """dlt already retries single requests; a tool that stays unreachable gets the step
-    retried by Dagster a little later. Wrong credentials or bad data are not retried."""
+def source_errors() -> Iterator[None]:
+    """Turn a source's failure into what a person needs.
+
+    A source that said why it stopped (a bad token, an unknown repository) fails its
+    asset with that one line and is not retried. dlt already retries single requests; a
+    tool that stays unreachable gets the step retried by Dagster a little later.
+    """
     try:
         yield
     except Exception as exc:
+        reason = source_failure(exc)
+        if reason is not None:
+            raise dg.Failure(description=reason, allow_retries=False) from exc
         if _unreachable(exc):
             raise dg.RetryRequested(max_retries=2, seconds_to_wait=30) from exc
         raise
@@ -71,8 +81,8 @@ def build_ingestion_assets(config: VsmConfig) -> list[dg.AssetsDefinition]:
             op_tags=WAREHOUSE_WRITE,
         )
         def github_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource):  # noqa: ANN202
-            with retry_when_unreachable():
-                source = github_source(repositories=repositories)
+            with source_errors():
+                source = github_source_from_config(config)
                 yield from dlt.run(context=context, dlt_source=source)
 
         assets.append(github_tables)

@@ -1,7 +1,5 @@
 """The last step of a refresh: publish the marts for the dashboards."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import dagster as dg

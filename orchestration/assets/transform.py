@@ -1,7 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and asset checks."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 
