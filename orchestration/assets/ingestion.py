@@ -58,7 +58,6 @@ def build_ingestion_assets(config: VsmConfig) -> list[dg.AssetsDefinition]:
         dlt_source=vsm_config_source(config),
         dlt_pipeline=config_pipeline(warehouse_path()),
         name="vsm_config",
-        group_name="raw_config",
         dagster_dlt_translator=RawTableTranslator("raw_config", "raw_config"),
         op_tags=WAREHOUSE_WRITE,
     )
@@ -76,7 +75,6 @@ def build_ingestion_assets(config: VsmConfig) -> list[dg.AssetsDefinition]:
             dlt_source=github_source(repositories=repositories, access_token="unused"),
             dlt_pipeline=github_pipeline(warehouse_path()),
             name="github",
-            group_name="raw_github",
             dagster_dlt_translator=RawTableTranslator("raw_github", "raw_github"),
             op_tags=WAREHOUSE_WRITE,
         )
