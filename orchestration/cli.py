@@ -26,7 +26,7 @@ sandbox_app = typer.Typer(help="The simulated organisation used by the demo and 
 app.add_typer(config_app, name="config")
 app.add_typer(sandbox_app, name="sandbox")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,
