@@ -23,6 +23,9 @@ CONFIG_DATASET = "raw_config"
 # dlt 1.31 reads telemetry from `runtime.dlthub_telemetry`; it is decided once per process,
 # when the first pipeline is created, so it is set as soon as this module is imported.
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+# Merges go through `<dataset>_staging` tables; emptied after each load, they hold no
+# second copy of the raw data in the warehouse.
+os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
 
 
 def vsm_home() -> Path:

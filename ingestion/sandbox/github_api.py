@@ -95,6 +95,46 @@ def _int_param(query: dict[str, str], name: str, default: int) -> int:
 # Route templates (the keys of `request_counts`) with the docs page GitHub's errors point at.
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     (
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews$"),
+        "pulls/reviews#list-reviews-for-a-pull-request",
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/commits$"),
+        "pulls/pulls#list-commits-on-a-pull-request",
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{pull_number}",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)$"),
+        "pulls/pulls#get-a-pull-request",
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls$"),
+        "pulls/pulls#list-pull-requests",
+    ),
+    (
+        "/repos/{owner}/{repo}/actions/runs",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/actions/runs$"),
+        "actions/workflow-runs#list-workflow-runs-for-a-repository",
+    ),
+    (
+        "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/commits/(.+)/check-runs$"),
+        "checks/runs#list-check-runs-for-a-git-reference",
+    ),
+    (
+        "/repos/{owner}/{repo}/releases",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/releases$"),
+        "releases/releases#list-releases",
+    ),
+    (
+        "/repos/{owner}/{repo}/issues",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/issues$"),
+        "issues/issues#list-repository-issues",
+    ),
+    (
         "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
         re.compile(r"^/repos/([^/]+)/([^/]+)/deployments/(\d+)/statuses$"),
         "deployments/statuses#list-deployment-statuses",
