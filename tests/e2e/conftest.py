@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ingestion.sandbox import SandboxServer, generate_organisation, ground_truth
@@ -70,3 +73,67 @@ def pipeline_home(tmp_path_factory, sandbox_small) -> PipelineHome:
         truth=ground_truth(organisation),
         sandbox=server,
     )
+
+
+def _row_counts(path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{table}": con.execute(
+                f'select count(*) from "{schema}"."{table}"'
+            ).fetchone()[0]
+            for schema, table in tables
+            # dlt's own bookkeeping gains a row per load by design
+            if not table.startswith("_dlt_")
+        }
+    finally:
+        con.close()
+
+
+def _read_marts_in_a_loop(path: str, stop, queue: mp.Queue) -> None:
+    reads, errors = 0, []
+    while not stop.is_set():
+        try:
+            con = duckdb.connect(path, read_only=True)
+            try:
+                con.execute("select count(*) from mart_dora_deployment_frequency").fetchone()
+            finally:
+                con.close()
+            reads += 1
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.01)
+    queue.put((reads, errors))
+
+
+@pytest.fixture(scope="session")
+def refreshed(pipeline_home: PipelineHome) -> dict[str, object]:
+    first = pipeline_home.vsm("run")
+    assert first.returncode == 0, first.stderr[-4000:]
+    counts_first = _row_counts(pipeline_home.warehouse)
+
+    # A dashboard-like reader opens the published file in a loop for the whole second
+    # refresh, which rebuilds and republishes it.
+    context = mp.get_context("spawn")
+    queue: mp.Queue = context.Queue()
+    stop = context.Event()
+    reader = context.Process(
+        target=_read_marts_in_a_loop, args=(str(pipeline_home.marts), stop, queue)
+    )
+    reader.start()
+    second = pipeline_home.vsm("run")
+    stop.set()
+    reads, errors = queue.get(timeout=60)
+    reader.join(timeout=30)
+    return {
+        "first": first,
+        "second": second,
+        "counts_first": counts_first,
+        "counts_second": _row_counts(pipeline_home.warehouse),
+        "reads": reads,
+        "reader_errors": errors,
+    }
