@@ -152,9 +152,11 @@ def _dashboards_command(port: int) -> list[str]:
     ]
 
 
-def _serve_until_interrupted(command: list[str], url: str) -> None:
-    process = subprocess.Popen(command, start_new_session=True)
-    console.print(f"dashboards: {url}", style="bold green")
+def _serve_until_interrupted(
+    command: list[str], url: str, label: str, cwd: Path | None = None
+) -> None:
+    process = subprocess.Popen(command, start_new_session=True, cwd=cwd)
+    console.print(f"{label}: {url}", style="bold green")
     try:
         while process.poll() is None:
             time.sleep(0.5)
@@ -173,14 +175,13 @@ PortOption = Annotated[int, typer.Option(help="Port on 127.0.0.1.")]
 def dashboards(config: ConfigOption = None, port: PortOption = 8501) -> None:
     """Serve the Streamlit dashboards over the published marts."""
     export_environment(config)
-    _serve_until_interrupted(_dashboards_command(port), f"http://127.0.0.1:{port}")
+    _serve_until_interrupted(_dashboards_command(port), f"http://127.0.0.1:{port}", "dashboards")
 
 
 @app.command("ui")
 def ui(config: ConfigOption = None, port: PortOption = 3000) -> None:
     """Open the pipeline in the Dagster UI (assets, lineage, runs, the hourly schedule)."""
     _load_config_or_exit(config)
-    export_environment(config)
     command = [
         sys.executable,
         "-m",
@@ -195,7 +196,12 @@ def ui(config: ConfigOption = None, port: PortOption = 3000) -> None:
     ]
     # A scripted `dagster dev` ignores SIGINT: it runs in its own process group,
     # which we stop as a whole.
-    _serve_until_interrupted(command, f"http://127.0.0.1:{port}")
+    # From its own instance folder, so the project's dagster.yaml in the working folder
+    # is not mistaken for the instance's.
+    paths = export_environment(config)
+    _serve_until_interrupted(
+        command, f"http://127.0.0.1:{port}", "Dagster UI", cwd=Path(paths["DAGSTER_HOME"])
+    )
 
 
 @app.command("demo")
@@ -221,7 +227,9 @@ def demo(
         console.print(f"sandbox: GitHub API at {sandbox.github_api_url}")
         _refresh_or_exit()
     if serve:
-        _serve_until_interrupted(_dashboards_command(port), f"http://127.0.0.1:{port}")
+        _serve_until_interrupted(
+            _dashboards_command(port), f"http://127.0.0.1:{port}", "dashboards"
+        )
 
 
 def main() -> None:

@@ -31,18 +31,19 @@ from ingestion.sandbox.model import (
     ValueStream,
 )
 
-try:  # the Jira side lives in its own package; the sandbox works without it
-    from ingestion.sandbox.jira import generate_jira
-except ImportError as exc:  # pragma: no cover - depends on the checkout
-    if not (exc.name or "").startswith("ingestion.sandbox.jira"):
-        raise
-    generate_jira = None
-try:
-    from ingestion.sandbox.pagerduty import generate_pagerduty
-except ImportError as exc:  # pragma: no cover
-    if not (exc.name or "").startswith("ingestion.sandbox.pagerduty"):
-        raise
-    generate_pagerduty = None
+
+def _optional(module: str, name: str) -> Any:
+    """A function of the Jira / PagerDuty packages, or None while they are absent."""
+    import importlib
+
+    try:
+        found = importlib.import_module(module)
+    except ImportError as exc:
+        if not (exc.name or "").startswith(module):
+            raise
+        return None
+    return getattr(found, name, None)  # None while the package is still being written
+
 
 DAY = 86_400
 HOUR = 3_600
@@ -348,6 +349,7 @@ def generate_organisation(
         repositories=[r for r, _, _ in repos],
         start_ts=start_ts,
     )
+    generate_jira = _optional("ingestion.sandbox.jira", "generate_jira")
     if generate_jira is not None:
         org.jira = generate_jira(org, seed)
     work_items = _work_items_by_team(org.jira)
@@ -380,6 +382,7 @@ def generate_organisation(
         issue.caused_by_deployment_id = deployment.deployment_id
         issue.body = issue.body.replace("{deployment_id}", str(deployment.deployment_id))
     _assign_record_ids(org)
+    generate_pagerduty = _optional("ingestion.sandbox.pagerduty", "generate_pagerduty")
     if generate_pagerduty is not None:
         org.pagerduty = generate_pagerduty(org, seed)
     return org
@@ -1245,25 +1248,6 @@ def _assign_record_ids(org: Organisation) -> None:
     )
     for n, release in enumerate(releases):
         release.release_id = 180_000_000 + n
-
-
-def check_runs_for(
-    repository: str, sha: str, committed_ts: int, pr_head: bool
-) -> list[tuple[str, str, int, int]]:
-    """The CI check runs on a commit: (name, conclusion, started_ts, completed_ts).
-
-    Derived from a hash of the sha, so the API and the ground truth agree without storing
-    them: pull-request heads fail a check now and then, default-branch heads rarely.
-    """
-    digest = hashlib.sha256(f"checks:{repository}:{sha}".encode()).digest()
-    fail_rate = 0.08 if pr_head else 0.02
-    runs = []
-    for i, name in enumerate(("build", "test", "lint")):
-        started = committed_ts + 30 + digest[i] % 90
-        completed = started + 60 + digest[3 + i] * 4
-        failed = digest[6 + i] / 256 < (fail_rate if name == "test" else fail_rate / 4)
-        runs.append((name, "failure" if failed else "success", started, completed))
-    return runs
 
 
 def _assign_deployment_ids(org: Organisation) -> None:

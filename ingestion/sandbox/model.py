@@ -7,6 +7,7 @@ thousands of records for the larger tiers, and integers keep that lean. `to_date
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -312,3 +313,22 @@ class Organisation:
             "issues": sum(len(i) for i in self.issues.values()),
             "releases": sum(len(r) for r in self.releases.values()),
         }
+
+
+def check_runs_for(
+    repository: str, sha: str, committed_ts: int, pr_head: bool
+) -> list[tuple[str, str, int, int]]:
+    """The CI check runs on a commit: (name, conclusion, started_ts, completed_ts).
+
+    Derived from a hash of the sha, so the API and the ground truth agree without storing
+    them: pull-request heads fail a check now and then, default-branch heads rarely.
+    """
+    digest = hashlib.sha256(f"checks:{repository}:{sha}".encode()).digest()
+    fail_rate = 0.08 if pr_head else 0.02
+    runs = []
+    for i, name in enumerate(("build", "test", "lint")):
+        started = committed_ts + 30 + digest[i] % 90
+        completed = started + 60 + digest[3 + i] * 4
+        failed = digest[6 + i] / 256 < (fail_rate if name == "test" else fail_rate / 4)
+        runs.append((name, "failure" if failed else "success", started, completed))
+    return runs
