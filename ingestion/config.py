@@ -157,8 +157,17 @@ class GitHubSource(_Section):
         return _check_url(value)
 
 
+class FilesSource(_Section):
+    """A drop folder of CSV/JSONL files for tools without a connector."""
+
+    enabled: bool = False
+    # Default: $VSM_HOME/drop. Relative paths are read from the working folder.
+    folder: str | None = None
+
+
 class Sources(_Section):
     github: GitHubSource = GitHubSource()
+    files: FilesSource = FilesSource()
 
     def enabled(self) -> list[str]:
         """Names of the enabled sources, in a stable order."""

@@ -186,7 +186,7 @@ def test_unknown_keys_are_named_with_a_suggestion(tmp_path):
               - {repo: acme/a, tem: x}
         """,
     ) == [
-        'valuestream.yml: sources: unknown key "jira" (expected one of: github)',
+        'valuestream.yml: sources: unknown key "jira" (expected one of: github, files)',
         'valuestream.yml: value_streams[0].repositories[0]: unknown key "tem" '
         '(did you mean "team"?)',
         'valuestream.yml: value_streams[0]: unknown key "timezon" (did you mean "timezone"?)',
