@@ -157,12 +157,19 @@ def _serve_until_interrupted(
 ) -> None:
     process = subprocess.Popen(command, start_new_session=True, cwd=cwd)
     console.print(f"{label}: {url}", style="bold green")
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # SIGTERM (a service manager, a test) stops the server as Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         while process.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)

@@ -69,5 +69,16 @@ def test_demo_serves_dashboards_with_the_sandbox_numbers(tmp_path: Path) -> None
         }
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+    # Stopping `vsm demo` stops the dashboards it started.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _answers(port):
+        time.sleep(0.5)
+    assert not _answers(port)
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
