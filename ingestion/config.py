@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +39,7 @@ DEFAULT_TIMEZONE = "UTC"
 DEFAULT_PRODUCTION_PATTERN = "^prod(uction)?$"
 DEFAULT_ATTRIBUTION_WINDOW_HOURS = 24
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # GitHub owners: letters, digits, single hyphens; repository names: letters, digits, . _ -
@@ -99,12 +101,22 @@ def _check_pattern(value: str) -> str:
     return value
 
 
-def _check_url(value: str) -> str:
+def _check_project_key(value: str) -> str:
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,19}", value):
+        raise PydanticCustomError(
+            "vsm_project_key",
+            'expected a Jira project key such as "CHK", got {got}',
+            {"got": _show(value)},
+        )
+    return value
+
+
+def _check_url(value: str, example: str = DEFAULT_GITHUB_API_URL) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise PydanticCustomError(
             "vsm_url",
-            'expected an http(s) URL such as "https://api.github.com", got {got}',
-            {"got": _show(value)},
+            'expected an http(s) URL such as "{example}", got {got}',
+            {"got": _show(value), "example": example},
         )
     return value.rstrip("/")
 
@@ -165,8 +177,38 @@ class FilesSource(_Section):
     folder: str | None = None
 
 
+class JiraSource(_Section):
+    """Jira Cloud, or Server/Data Center by its base URL."""
+
+    enabled: bool = False
+    # https://your-domain.atlassian.net; SOURCES__JIRA__BASE_URL overrides.
+    base_url: str | None = None
+    # Project keys whose issues are work items, e.g. [CHK, BIL].
+    projects: list[Annotated[str, AfterValidator(_check_project_key)]] = []
+
+    @field_validator("base_url")
+    @classmethod
+    def _valid_url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_url(value, "https://your-domain.atlassian.net")
+
+
+class PagerDutySource(_Section):
+    enabled: bool = False
+    # SOURCES__PAGERDUTY__API_URL overrides.
+    api_url: str = DEFAULT_PAGERDUTY_API_URL
+    # Services to read; every service the token can see when empty.
+    service_ids: list[str] = []
+
+    @field_validator("api_url")
+    @classmethod
+    def _valid_url(cls, value: str) -> str:
+        return _check_url(value, DEFAULT_PAGERDUTY_API_URL)
+
+
 class Sources(_Section):
     github: GitHubSource = GitHubSource()
+    jira: JiraSource = JiraSource()
+    pagerduty: PagerDutySource = PagerDutySource()
     files: FilesSource = FilesSource()
 
     def enabled(self) -> list[str]:

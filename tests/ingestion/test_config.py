@@ -176,7 +176,7 @@ def test_unknown_keys_are_named_with_a_suggestion(tmp_path):
         tmp_path,
         """\
         sources:
-          jira: {}
+          pagerdutty: {}
         value_streams:
           - id: a
             name: A
@@ -186,7 +186,7 @@ def test_unknown_keys_are_named_with_a_suggestion(tmp_path):
               - {repo: acme/a, tem: x}
         """,
     ) == [
-        'valuestream.yml: sources: unknown key "jira" (expected one of: github, files)',
+        'valuestream.yml: sources: unknown key "pagerdutty" (did you mean "pagerduty"?)',
         'valuestream.yml: value_streams[0].repositories[0]: unknown key "tem" '
         '(did you mean "team"?)',
         'valuestream.yml: value_streams[0]: unknown key "timezon" (did you mean "timezone"?)',
@@ -285,3 +285,23 @@ def test_error_str_joins_the_lines(tmp_path):
         f'{path}: value_streams[0]: missing required key "name"\n'
         f'{path}: value_streams[1]: missing required key "id"'
     )
+
+
+def test_jira_and_pagerduty_sections(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        sources:
+          jira: {enabled: true, base_url: "not a url", projects: [CHK, chk]}
+          pagerduty: {enabled: true, service_ids: [PABC123]}
+        value_streams:
+          - id: a
+            name: A
+            repositories: [acme/a]
+        """,
+    ) == [
+        "valuestream.yml: sources.jira.base_url: expected an http(s) URL such as "
+        '"https://your-domain.atlassian.net", got "not a url"',
+        'valuestream.yml: sources.jira.projects[1]: expected a Jira project key such as "CHK", '
+        'got "chk"',
+    ]

@@ -61,3 +61,41 @@ def test_refresh_job_covers_everything_and_runs_hourly() -> None:
     assert schedule.job_name == "refresh"
     selected = job.asset_layer.selected_asset_keys
     assert {key.to_user_string() for key in selected} >= RAW_TABLES | MODELS
+
+
+def test_every_source_joins_when_enabled(tmp_path, monkeypatch) -> None:
+    from pathlib import Path
+
+    from ingestion.config import load_config
+    from orchestration.assets.ingestion import build_ingestion_assets
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "valuestream.yml").read_text()
+    assert "\nsources:\n" in text
+    extra = (
+        "  jira: {enabled: true, base_url: https://acme.atlassian.net, projects: [CHK]}\n"
+        "  pagerduty: {enabled: true}\n"
+    )
+    text = text.replace("\nsources:\n", "\nsources:\n" + extra, 1)
+    text = text.replace(
+        "  files:\n", "  files:\n    folder: " + str(tmp_path / "drop") + "\n", 1
+    ).replace("    enabled: false\n", "    enabled: true\n", 1)
+    config_file = tmp_path / "valuestream.yml"
+    config_file.write_text(text)
+    monkeypatch.setenv("VSM_HOME", str(tmp_path / "home"))
+
+    config = load_config(config_file)
+    assert config.sources.enabled() == ["github", "jira", "pagerduty", "files"]
+    keys = {
+        key.to_user_string() for assets in build_ingestion_assets(config) for key in assets.keys
+    }
+    assert keys >= {
+        "raw_jira/issues",
+        "raw_jira/changelog_items",
+        "raw_pagerduty/incidents",
+        "raw_pagerduty/log_entries",
+        "raw_files/deployments",
+        "raw_files/incidents",
+        "raw_files/work_items",
+        "raw_files/environment_bookings",
+    }

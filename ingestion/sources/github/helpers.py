@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
-from requests import HTTPError, Response
+from requests import Response
 
+from .._http import parse_timestamp, raise_for_answer, retrying_session
 from . import settings
+
+__all__ = [
+    "CommitGraph",
+    "GitHubAuthError",
+    "GitHubClient",
+    "GitHubSourceError",
+    "RangeWalker",
+    "commit_row",
+    "deployment_row",
+    "final_status",
+    "parse_timestamp",
+    "status_row",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +54,6 @@ def _retry_rate_limited(response: Response | None, exception: BaseException | No
     return response is not None and _is_rate_limited(response)
 
 
-def _server_message(response: Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message or response.reason or "no message").splitlines()[0][:200]
-
-
 class GitHubClient:
     """GitHub REST v3 through dlt's RESTClient: Link-header pages, bearer auth, and the
     retrying `requests` session of dlt (429, 5xx and rate-limited 403 are retried,
@@ -67,7 +70,7 @@ class GitHubClient:
         self.per_page = per_page
         self.requests = 0
         self.rate_limit_remaining: str | None = None
-        session = Client(raise_for_status=False, retry_condition=_retry_rate_limited).session
+        session = retrying_session(_retry_rate_limited)
         self.rest = RESTClient(
             base_url=self.api_url,
             headers=dict(settings.HEADERS),
@@ -82,22 +85,15 @@ class GitHubClient:
         remaining = response.headers.get("X-RateLimit-Remaining")
         if remaining is not None:
             self.rate_limit_remaining = remaining
-        if response.status_code < 400:
-            return
-        if response.status_code == 429 or response.status_code >= 500 or _is_rate_limited(response):
-            # An HTTPError keeps dlt's retry in charge of these.
-            raise HTTPError(
-                f"GitHub answered {response.status_code} {_server_message(response)}",
-                response=response,
-            )
-        where = f"GET {urlsplit(response.url).path}"
-        answer = f"{response.status_code} {_server_message(response)}"
-        if response.status_code in (401, 403):
-            raise GitHubAuthError(
-                f"github source: GitHub answered {answer} to {where}; set "
-                f"{settings.TOKEN_SETTING} to a token that can read this repository"
-            )
-        raise GitHubSourceError(f"github source: GitHub answered {answer} to {where}")
+        raise_for_answer(
+            response,
+            source="github",
+            tool="GitHub",
+            auth_error=GitHubAuthError,
+            error=GitHubSourceError,
+            auth_hint=f"set {settings.TOKEN_SETTING} to a token that can read this repository",
+            retryable=_is_rate_limited,
+        )
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self.rest.get(path, params=dict(params or {}), hooks={"response": [self._check]})
@@ -131,16 +127,6 @@ class GitHubClient:
 
 
 # --------------------------------------------------------------------------- rows
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """GitHub's ISO 8601 text (`Z` or an offset) as an aware UTC datetime."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _login(user: Mapping[str, Any] | None) -> str | None:
