@@ -1,9 +1,11 @@
 """The organisation's records answered as GitHub REST v3 (api.github.com, version 2022-11-28).
 
 `GitHubApi.handle` is transport-free: it takes a method, a path with query string and the
-request headers and returns a `Response`. `ingestion.sandbox.server` puts it behind HTTP.
-Bodies follow GitHub's OpenAPI description (schemas deployment, deployment-status, commit,
-commit-comparison, repository); only records that exist at `clock` are answered.
+request headers (and a body) and returns a `Response`. `ingestion.sandbox.server` puts it
+behind HTTP. Bodies follow GitHub's OpenAPI description (deployment, deployment-status,
+commit, commit-comparison, repository here; pull requests, reviews, workflow runs, check
+runs, releases and issues in `github_records`; GraphQL at `/graphql` in `github_graphql`);
+only records that exist at `clock` are answered, as they were at `clock`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from ingestion.sandbox.github_records import GitHubRecordsMixin
 from ingestion.sandbox.model import (
     Commit,
     Deployment,
     DeploymentStatus,
+    Issue,
     Organisation,
     Person,
+    PullRequest,
     iso,
     to_datetime,
 )
@@ -69,6 +74,25 @@ class ApiError(Exception):
         }
 
 
+class _BoundedCache(dict):  # type: ignore[type-arg]
+    """A dict that forgets everything when it holds more than `limit` entries or, for
+    rendered JSON, more than `max_chars` characters in all."""
+
+    def __init__(self, limit: int, max_chars: int = 150_000_000) -> None:
+        super().__init__()
+        self.limit = limit
+        self.max_chars = max_chars
+        self.chars = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        size = len(value) if isinstance(value, str) else 0
+        if len(self) >= self.limit or self.chars + size > self.max_chars:
+            self.clear()
+            self.chars = 0
+        self.chars += size
+        super().__setitem__(key, value)
+
+
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
@@ -94,6 +118,46 @@ def _int_param(query: dict[str, str], name: str, default: int) -> int:
 
 # Route templates (the keys of `request_counts`) with the docs page GitHub's errors point at.
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews$"),
+        "pulls/reviews#list-reviews-for-a-pull-request",
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/commits$"),
+        "pulls/pulls#list-commits-on-a-pull-request",
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls/{pull_number}",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)$"),
+        "pulls/pulls#get-a-pull-request",
+    ),
+    (
+        "/repos/{owner}/{repo}/pulls",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/pulls$"),
+        "pulls/pulls#list-pull-requests",
+    ),
+    (
+        "/repos/{owner}/{repo}/actions/runs",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/actions/runs$"),
+        "actions/workflow-runs#list-workflow-runs-for-a-repository",
+    ),
+    (
+        "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/commits/(.+)/check-runs$"),
+        "checks/runs#list-check-runs-for-a-git-reference",
+    ),
+    (
+        "/repos/{owner}/{repo}/releases",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/releases$"),
+        "releases/releases#list-releases",
+    ),
+    (
+        "/repos/{owner}/{repo}/issues",
+        re.compile(r"^/repos/([^/]+)/([^/]+)/issues$"),
+        "issues/issues#list-repository-issues",
+    ),
     (
         "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
         re.compile(r"^/repos/([^/]+)/([^/]+)/deployments/(\d+)/statuses$"),
@@ -125,6 +189,11 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         "repos/repos#get-a-repository",
     ),
     (
+        "/graphql",
+        re.compile(r"^/graphql$"),
+        "graphql",
+    ),
+    (
         "/rate_limit",
         re.compile(r"^/rate_limit$"),
         "rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user",
@@ -139,16 +208,41 @@ class _RepoIndex:
         self.repo = org.repository(full_name)
         main = org.commits.get(full_name, [])
         self.by_sha: dict[str, Commit] = {c.sha: c for c in main}
-        for pr in org.pull_requests.get(full_name, []):
+        self.pulls: list[PullRequest] = [
+            *org.pull_requests.get(full_name, []),
+            *org.unmerged_pull_requests.get(full_name, []),
+        ]
+        self.pulls_by_number = {pr.number: pr for pr in self.pulls}
+        for pr in self.pulls:
             for commit in pr.commits:
                 self.by_sha.setdefault(commit.sha, commit)
         self.heads = [c for c in main if c.first_parent]  # landing order
         self.heads_ts = [c.landed_ts or 0 for c in self.heads]
+        self.pr_heads = {pr.commits[-1].sha for pr in self.pulls}
+        self.checked_shas = self.pr_heads | {c.sha for c in self.heads}
         deployments = org.deployments.get(full_name, [])
-        self.deployments_newest_first = sorted(
+        newest_first = sorted(
             deployments, key=lambda d: (d.created_ts, d.deployment_id), reverse=True
         )
-        self.deployments_by_id = {d.deployment_id: d for d in deployments}
+        # A repository deploys either through GitHub deployments or an Actions workflow.
+        workflow = self.repo.deploy_via == "workflow"
+        self.deployments_newest_first = [] if workflow else newest_first
+        self.deployments_by_id = {} if workflow else {d.deployment_id: d for d in deployments}
+        numbers: dict[str, int] = {}
+        runs: list[tuple[Deployment, int]] = []
+        for dep in reversed(newest_first) if workflow else ():
+            name = "preview" if dep.transient_environment else dep.environment
+            numbers[name] = numbers.get(name, 0) + 1
+            runs.append((dep, numbers[name]))
+        self.workflow_runs = runs[::-1]
+        self.releases_newest_first = sorted(
+            org.releases.get(full_name, []), key=lambda r: (r.created_ts, r.release_id),
+            reverse=True,
+        )  # fmt: skip
+        self.issues_and_pulls: list[Issue | PullRequest] = [
+            *org.issues.get(full_name, []),
+            *self.pulls,
+        ]
         self.ancestors = lru_cache(maxsize=64)(self._ancestors)
         self._history = lru_cache(maxsize=8)(self._history_uncached)
 
@@ -178,7 +272,7 @@ class _RepoIndex:
         return frozenset(seen)
 
 
-class GitHubApi:
+class GitHubApi(GitHubRecordsMixin):
     """Answers GitHub REST requests from an `Organisation`."""
 
     def __init__(
@@ -197,11 +291,25 @@ class GitHubApi:
         self._lock = threading.Lock()
         self._window_start = int(time.time())
         self._used = 0
+        self.graphql_limit = 5_000
+        self.graphql_used = 0
+        self._graphql_window_start = self._window_start
         self._repos = {r.full_name.lower(): _RepoIndex(org, r.full_name) for r in org.repositories}
         self._users: dict[str, dict[str, Any]] = {}
-        self._commit_json: dict[str, str] = {}
-        self._status_json: dict[int, str] = {}
-        self._deployment_json: dict[tuple[int, int], str] = {}
+        self._commit_json: dict[str, str] = _BoundedCache(200_000)
+        self._status_json: dict[int, str] = _BoundedCache(200_000)
+        self._deployment_json: dict[tuple[int, int], str] = _BoundedCache(200_000)
+        self._render_cache: dict[tuple[Any, ...], str] = _BoundedCache(100_000)
+        self._list_cache: dict[tuple[Any, ...], list[Any]] = _BoundedCache(512)
+
+    def memo_list(self, key: tuple[Any, ...], build: Any) -> list[Any]:
+        """A filtered, sorted list of records, kept per (query, clock): clients page
+        through the same list many times."""
+        key = (*key, self.clock_ts)
+        found = self._list_cache.get(key)
+        if found is None:
+            found = self._list_cache[key] = build()
+        return found
 
     # -- clock ----------------------------------------------------------------------------
 
@@ -215,7 +323,9 @@ class GitHubApi:
 
     # -- entry point ----------------------------------------------------------------------
 
-    def handle(self, method: str, target: str, headers: dict[str, str]) -> Response:
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes = b""
+    ) -> Response:
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         query_pairs = parse_qsl(split.query, keep_blank_values=True)
@@ -226,6 +336,13 @@ class GitHubApi:
         try:
             if not self._authorised(headers):
                 raise ApiError(401, "Bad credentials", DOCS)
+            if template == "/graphql":
+                if method != "POST":
+                    raise ApiError(404, "Not Found", doc)
+                from ingestion.sandbox.github_graphql import handle_graphql
+
+                status, text, extra = handle_graphql(self, body)
+                return Response(status, text.encode(), self._headers([]) + extra)
             rate_headers = self._consume_rate_limit(counted=template != "/rate_limit")
             if method != "GET" or match is None:
                 raise ApiError(404, "Not Found", DOCS)
@@ -320,7 +437,41 @@ class GitHubApi:
             return self._list_commits(index, query, pairs, path)
         if template == "/repos/{owner}/{repo}/commits/{ref}":
             return self._get_commit(index, match.group(3))
-        return self._compare(index, match.group(3), query, pairs, path, doc)
+        if template == "/repos/{owner}/{repo}/compare/{basehead}":
+            return self._compare(index, match.group(3), query, pairs, path, doc)
+        if template == "/repos/{owner}/{repo}/pulls":
+            return self._list_pulls(index, query, pairs, path)
+        if template == "/repos/{owner}/{repo}/pulls/{pull_number}":
+            return self._get_pull(index, int(match.group(3)), doc)
+        if template == "/repos/{owner}/{repo}/pulls/{pull_number}/reviews":
+            return self._list_reviews(index, int(match.group(3)), query, pairs, path, doc)
+        if template == "/repos/{owner}/{repo}/pulls/{pull_number}/commits":
+            return self._list_pull_commits(index, int(match.group(3)), query, pairs, path, doc)
+        if template == "/repos/{owner}/{repo}/actions/runs":
+            return self._list_runs(index, query, pairs, path)
+        if template == "/repos/{owner}/{repo}/commits/{ref}/check-runs":
+            return self._list_check_runs(index, match.group(3), query, pairs, path, doc)
+        if template == "/repos/{owner}/{repo}/releases":
+            return self._list_releases(index, query, pairs, path)
+        return self._list_issues(index, query, pairs, path)
+
+    def _page_lazy(
+        self,
+        items: list[Any],
+        render: Any,
+        query: dict[str, str],
+        pairs: list[tuple[str, str]],
+        path: str,
+        wrap: str | None = None,
+    ) -> tuple[int, str, list[tuple[str, str]]]:
+        """Like `_page` but renders only the requested page; `wrap` names the list key of
+        GitHub's `{"total_count": n, wrap: [...]}` answers (workflow runs, check runs)."""
+        per_page = min(_int_param(query, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+        page = _int_param(query, "page", 1)
+        start = (page - 1) * per_page
+        shown = "[" + ",".join(render(i) for i in items[start : start + per_page]) + "]"
+        body = shown if wrap is None else f'{{"total_count":{len(items)},"{wrap}":{shown}}}'
+        return 200, body, self._link(len(items), per_page, page, pairs, path)
 
     def _page(
         self, items: list[str], query: dict[str, str], pairs: list[tuple[str, str]], path: str
@@ -359,14 +510,15 @@ class GitHubApi:
     ) -> tuple[int, str, list[tuple[str, str]]]:
         clock = self.clock_ts
         filters = [(k, query[k]) for k in ("sha", "ref", "task", "environment") if k in query]
-        items = []
-        for dep in index.deployments_newest_first:
-            if dep.created_ts > clock:
-                continue
-            if filters and any(getattr(dep, k) != v for k, v in filters):
-                continue
-            items.append(self._deployment_fragment(index, dep))
-        return self._page(items, query, pairs, path)
+        items = [
+            dep
+            for dep in index.deployments_newest_first
+            if dep.created_ts <= clock
+            and not (filters and any(getattr(dep, k) != v for k, v in filters))
+        ]
+        return self._page_lazy(
+            items, lambda d: self._deployment_fragment(index, d), query, pairs, path
+        )
 
     def _list_statuses(
         self,
@@ -392,23 +544,27 @@ class GitHubApi:
         start = self._resolve(index, ref)
         if start is None:
             raise ApiError(404, "Not Found", f"{DOCS}/commits/commits#list-commits")
-        candidates = index.history(start.sha)
         since = _parse_time(query["since"]) if query.get("since") else None
         until = _parse_time(query["until"]) if query.get("until") else None
         author = query.get("author")
-        items = []
-        for commit in candidates:
-            if since is not None and commit.committed_ts < since:
-                continue
-            if until is not None and commit.committed_ts > until:
-                continue
-            if author and author not in (
-                commit.author_login,
-                self._person(commit.author_login).email,
-            ):
-                continue
-            items.append(self._commit_fragment(index, commit))
-        return self._page(items, query, pairs, path)
+
+        def build() -> list[Commit]:
+            items = []
+            for commit in index.history(start.sha):
+                if since is not None and commit.committed_ts < since:
+                    continue
+                if until is not None and commit.committed_ts > until:
+                    continue
+                if author and author not in (
+                    commit.author_login,
+                    self._person(commit.author_login).email,
+                ):
+                    continue
+                items.append(commit)
+            return items
+
+        items = self.memo_list(("commits", start.sha, since, until, author), build)
+        return self._page_lazy(items, lambda c: self._commit_fragment(index, c), query, pairs, path)
 
     def _get_commit(self, index: _RepoIndex, ref: str) -> tuple[int, str, list[tuple[str, str]]]:
         commit = self._resolve(index, ref)
@@ -513,7 +669,33 @@ class GitHubApi:
             "remaining": max(self.rate_limit - self._used, 0),
             "reset": reset,
         }
-        return _dumps({"resources": {"core": core}, "rate": core})
+        search = {"limit": 30, "used": 0, "remaining": 30, "reset": int(time.time()) + 60}
+        graphql = self.graphql_rate()
+        return _dumps(
+            {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core}
+        )
+
+    def charge_graphql(self, cost: int) -> tuple[dict[str, int], bool]:
+        """Charge `cost` points; (the budget after it, whether the query may run)."""
+        self.graphql_rate()
+        with self._lock:
+            allowed = self.graphql_used + cost <= self.graphql_limit
+            if allowed:
+                self.graphql_used += cost
+        return self.graphql_rate(), allowed
+
+    def graphql_rate(self) -> dict[str, int]:
+        """The GraphQL point budget (its own hourly window, like GitHub's)."""
+        with self._lock:
+            now = int(time.time())
+            if now >= self._graphql_window_start + RATE_LIMIT_WINDOW:
+                self._graphql_window_start, self.graphql_used = now, 0
+            return {
+                "limit": self.graphql_limit,
+                "used": self.graphql_used,
+                "remaining": max(self.graphql_limit - self.graphql_used, 0),
+                "reset": self._graphql_window_start + RATE_LIMIT_WINDOW,
+            }
 
     # -- rendering ------------------------------------------------------------------------
 

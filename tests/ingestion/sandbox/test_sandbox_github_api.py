@@ -8,7 +8,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,8 +18,9 @@ from sandbox_scenarios import deployment, status, tiny_org
 
 from ingestion.sandbox.github_api import GitHubApi
 from ingestion.sandbox.server import SandboxServer
+from tests.api_fixtures import API_FIXTURES
 
-SPEC_PATH = Path("/work/shared/fixtures/apis/github/rest-openapi-subset.json")
+SPEC_PATH = API_FIXTURES / "github" / "rest-openapi-subset.json"
 SPEC_HOST = "https://api.github.com"
 
 
@@ -329,6 +329,31 @@ def test_serve_prints_credentials_and_stops_on_sigterm():
             f"{url}/repos/acme/search-service", headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 200 and response.json()["full_name"] == "acme/search-service"
+        env = {}
+        while not (line := process.stdout.readline()).startswith("Press Ctrl+C"):
+            if "=" in line:
+                key, _, value = line.strip().partition("=")
+                env[key] = value
+        expected = {
+            "SOURCES__JIRA__BASE_URL",
+            "SOURCES__JIRA__EMAIL",
+            "SOURCES__JIRA__API_TOKEN",
+            "SOURCES__PAGERDUTY__API_URL",
+            "SOURCES__PAGERDUTY__API_TOKEN",
+        }
+        assert expected <= set(env)
+        jira = requests.get(
+            f"{env['SOURCES__JIRA__BASE_URL']}/rest/api/3/status",
+            auth=(env["SOURCES__JIRA__EMAIL"], env["SOURCES__JIRA__API_TOKEN"]),
+            timeout=10,
+        )
+        assert jira.status_code == 200
+        pagerduty = requests.get(
+            f"{env['SOURCES__PAGERDUTY__API_URL']}/services",
+            headers={"Authorization": f"Token token={env['SOURCES__PAGERDUTY__API_TOKEN']}"},
+            timeout=10,
+        )
+        assert pagerduty.status_code == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:

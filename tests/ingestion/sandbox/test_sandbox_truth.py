@@ -133,3 +133,38 @@ def test_rendering():
     table = truth.to_table()
     assert "shop             2026-11-09           3" in table
     assert "shop             total                4" in table
+
+
+def test_json_and_table_carry_the_dora_metrics(small_org):
+    import json
+
+    truth = ground_truth(small_org)
+    data = json.loads(truth.to_json(indent=None))
+    for key in ("change_lead_time", "change_failure_rate", "failed_deployment_recovery_time",
+                "time_to_restore", "deployment_rework_rate", "incidents", "changes",
+                "lead_time_exclusions", "failed_deployments", "pull_request_stages"):  # fmt: skip
+        assert data[key], key
+    row = data["change_lead_time"][0]
+    assert set(row) == {"value_stream_id", "week_start", "n", "median", "p75", "p95",
+                        "negative_excluded"}  # fmt: skip
+    table = truth.to_table()
+    assert "DORA per value stream" in table
+    assert table.splitlines()[-1].split()[0] == "storefront"
+
+
+def test_write_jsonl(small_org, tmp_path):
+    import json
+
+    from ingestion.sandbox import write_jsonl
+
+    counts = write_jsonl(small_org, tmp_path)
+    assert counts["deployments.jsonl"] == sum(len(d) for d in small_org.deployments.values())
+    assert counts["commits.jsonl"] == sum(len(c) for c in small_org.commits.values())
+    lines = (tmp_path / "pull_requests.jsonl").read_text().splitlines()
+    assert len(lines) == counts["pull_requests.jsonl"]
+    first = json.loads(lines[0])
+    assert first["commit_shas"] and "reviews" not in first
+    dep = json.loads((tmp_path / "deployments.jsonl").read_text().splitlines()[0])
+    assert isinstance(dep["deployment_id"], int) and "statuses" not in dep
+    if small_org.pagerduty is not None:
+        assert counts["pagerduty_incidents.jsonl"] == len(small_org.pagerduty.incidents)
