@@ -45,8 +45,7 @@ def main() -> None:
             os.environ,
             VSM_HOME=home,
             VSM_AS_OF=now.isoformat(),
-            SOURCES__GITHUB__API_URL=sandbox.github_api_url,
-            SOURCES__GITHUB__ACCESS_TOKEN=sandbox.github_token,
+            **sandbox.environment(),
         )
         env.pop("VSM_WAREHOUSE", None)
         env.pop("VSM_MARTS", None)

@@ -228,10 +228,12 @@ def demo(
     console.print(f"sandbox: generating the small organisation (seed {seed}) ...")
     organisation = generate_organisation(tier="small", seed=seed, now=clock)
     with SandboxServer(organisation) as sandbox:
-        os.environ["SOURCES__GITHUB__API_URL"] = sandbox.github_api_url
-        os.environ["SOURCES__GITHUB__ACCESS_TOKEN"] = sandbox.github_token
+        os.environ.update(sandbox.environment())
         os.environ["VSM_AS_OF"] = clock.isoformat()
-        console.print(f"sandbox: GitHub API at {sandbox.github_api_url}")
+        console.print(
+            f"sandbox: GitHub {sandbox.github_api_url}, Jira {sandbox.jira_url}, "
+            f"PagerDuty {sandbox.pagerduty_url}"
+        )
         _refresh_or_exit()
     if serve:
         _serve_until_interrupted(

@@ -49,10 +49,9 @@ def pipeline_env(home: Path, sandbox: SandboxServer, now: datetime = NOW) -> dic
         VSM_HOME=str(home),
         VSM_CONFIG=str(ROOT / "valuestream.yml"),
         VSM_AS_OF=now.isoformat(),
-        SOURCES__GITHUB__API_URL=sandbox.github_api_url,
-        SOURCES__GITHUB__ACCESS_TOKEN=sandbox.github_token,
         DAGSTER_HOME=str(home / "dagster"),
     )
+    env.update(sandbox.environment())
     return env
 
 
