@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingestion.sandbox import SandboxServer, generate_organisation  # noqa: E402
+from ingestion.sandbox.jira.generator import write_bookings_csv  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +47,9 @@ def main() -> None:
             VSM_HOME=home,
             VSM_AS_OF=now.isoformat(),
             **sandbox.environment(),
+            SOURCES__FILES__FOLDER=str(Path(home) / "drop"),
         )
+        write_bookings_csv(organisation.jira, Path(home) / "drop" / "environment_bookings.csv")
         env.pop("VSM_WAREHOUSE", None)
         env.pop("VSM_MARTS", None)
         for attempt in range(1, args.runs + 1):

@@ -105,6 +105,21 @@ def sandbox_truth(
         raise typer.BadParameter("expected json or table", param_hint="--format")
 
 
+@sandbox_app.command("export")
+def sandbox_export(
+    folder: Annotated[Path, typer.Argument(help="Where to write one JSONL file per record kind.")],
+    tier: TierOption = "small",
+    seed: SeedOption = 7,
+    now: NowOption = None,
+) -> None:
+    """Write the sandbox's raw records as JSONL (a floor for benchmarks and other tools)."""
+    from ingestion.sandbox import generate_organisation, write_jsonl
+
+    counts = write_jsonl(generate_organisation(tier=tier, seed=seed, now=_parse_now(now)), folder)
+    for name, rows in sorted(counts.items()):
+        typer.echo(f"{rows:>10}  {folder / name}")
+
+
 def _refresh_or_exit() -> None:
     from orchestration.runner import WarehouseBusy, run_refresh
 
@@ -227,8 +242,10 @@ def demo(
     clock = _parse_now(now) or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     console.print(f"sandbox: generating the small organisation (seed {seed}) ...")
     organisation = generate_organisation(tier="small", seed=seed, now=clock)
+    drop = write_sandbox_drop_folder(organisation)
     with SandboxServer(organisation) as sandbox:
         os.environ.update(sandbox.environment())
+        os.environ["SOURCES__FILES__FOLDER"] = str(drop)
         os.environ["VSM_AS_OF"] = clock.isoformat()
         console.print(
             f"sandbox: GitHub {sandbox.github_api_url}, Jira {sandbox.jira_url}, "
@@ -239,6 +256,16 @@ def demo(
         _serve_until_interrupted(
             _dashboards_command(port), f"http://127.0.0.1:{port}", "dashboards"
         )
+
+
+def write_sandbox_drop_folder(organisation: object) -> Path:
+    """The sandbox's files for the files source (environment bookings) in $VSM_HOME/drop."""
+    from ingestion.sandbox.jira.generator import write_bookings_csv
+    from orchestration.paths import vsm_home
+
+    drop = vsm_home() / "drop"
+    write_bookings_csv(organisation.jira, drop / "environment_bookings.csv")  # type: ignore[attr-defined]
+    return drop
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ingestion.sandbox.jira.truth import JiraTruth, jira_truth
 from ingestion.sandbox.model import Deployment, Organisation, PullRequest, to_datetime
 
 WEB_FLOW_LOGIN = "web-flow"  # GitHub's committer of squash and rebase merges
@@ -57,6 +58,8 @@ class GroundTruth:
     # 2.5 value_stream_id, week_start, deployments, rework (rollback or hotfix), rate; the
     # sandbox makes no "defect created from an incident" links, so those add nothing here
     deployment_rework_rate: list[dict[str, Any]] = field(default_factory=list)
+    # 3-4 flow metrics and the work map from the Jira records (None without Jira data)
+    flow: JiraTruth | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class GroundTruth:
             "failed_deployment_recovery_time": self.failed_deployment_recovery_time,
             "time_to_restore": self.time_to_restore,
             "deployment_rework_rate": self.deployment_rework_rate,
+            "flow": self.flow.to_dict() if self.flow is not None else None,
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -136,7 +140,36 @@ class GroundTruth:
                 f"{(f'{failed / n:.1%}' if n else '-'):>6} {failed:>6} {hours(recovery):>12} "
                 f"{hours(restore):>11} {(f'{rework / n:.1%}' if n else '-'):>6}"
             )
+        if self.flow is not None:
+            lines += ["", *self._flow_table(list(totals))]
         return "\n".join(lines)
+
+    def _flow_table(self, streams: list[str]) -> list[str]:
+        assert self.flow is not None
+        lines = [
+            "Flow per value stream (whole history; flow time in days)",
+            f"{'value stream':<16} {'completed':>9} {'flow time p50':>13} {'p85':>6} "
+            f"{'efficiency':>10} {'load (mean)':>11}",
+        ]
+        for stream in streams:
+            items = [
+                item
+                for item in self.flow.items
+                if item.value_stream_id == stream and item.flow_time_s is not None
+            ]
+            weeks = [r for r in self.flow.flow_weekly if r["value_stream_id"] == stream]
+            active = sum(item.active_s for item in items)
+            total = sum(item.flow_time_s for item in items)
+            times = [item.flow_time_s / 86400 for item in items]
+            p50, p85 = percentile(times, 0.5), percentile(times, 0.85)
+            loads = [r["flow_load"] for r in weeks if r.get("flow_load") is not None]
+            lines.append(
+                f"{stream:<16} {len(items):>9} {'-' if p50 is None else f'{p50:.1f}':>13} "
+                f"{'-' if p85 is None else f'{p85:.1f}':>6} "
+                f"{(f'{active / total:.1%}' if total else '-'):>10} "
+                f"{(f'{sum(loads) / len(loads):.1f}' if loads else '-'):>11}"
+            )
+        return lines
 
 
 def _json_default(value: object) -> str:
@@ -206,6 +239,8 @@ def ground_truth(
     _ranges(org, production, truth)
     _frequency(org, streams, as_of, truth)
     _dora(org, production, streams, as_of_ts, truth, attribution_window)
+    if org.jira is not None:
+        truth.flow = jira_truth(org.jira, as_of_ts)
     return truth
 
 

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from ingestion.sandbox import SandboxServer, generate_organisation, ground_truth
+from ingestion.sandbox.jira.generator import write_bookings_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -52,6 +53,7 @@ def pipeline_env(home: Path, sandbox: SandboxServer, now: datetime = NOW) -> dic
         DAGSTER_HOME=str(home / "dagster"),
     )
     env.update(sandbox.environment())
+    env["SOURCES__FILES__FOLDER"] = str(home / "drop")
     return env
 
 
@@ -66,6 +68,7 @@ def sandbox_small() -> Iterator[tuple[object, SandboxServer]]:
 def pipeline_home(tmp_path_factory, sandbox_small) -> PipelineHome:
     organisation, server = sandbox_small
     home = tmp_path_factory.mktemp("vsm-home")
+    write_bookings_csv(organisation.jira, home / "drop" / "environment_bookings.csv")
     return PipelineHome(
         home=home,
         env=pipeline_env(home, server),

@@ -59,3 +59,36 @@ def test_run_refuses_to_start_on_an_invalid_config(tmp_path: Path) -> None:
     assert "value_streams[1].repositories[0]" in result.stderr
     assert "the pipeline will not start" in result.stderr
     assert not (home / "warehouse.duckdb").exists()
+
+
+def test_sandbox_truth_prints_every_metric_family_as_json(tmp_path: Path) -> None:
+    import json
+
+    result = _vsm("sandbox", "truth", "--now", "2026-11-23", "--format", "json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    truth = json.loads(result.stdout)
+    assert truth["as_of"] == "2026-11-23T00:00:00+00:00"
+    for family in (
+        "deployment_frequency",
+        "change_lead_time",
+        "change_failure_rate",
+        "failed_deployment_recovery_time",
+        "time_to_restore",
+        "deployment_rework_rate",
+    ):
+        assert truth[family], family
+    assert truth["flow"]["flow_weekly"] and truth["flow"]["work_map"]
+    streams = {row["value_stream_id"] for row in truth["deployment_frequency"]}
+    assert streams == {"payments", "storefront"}
+
+
+def test_sandbox_export_writes_jsonl(tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "raw"
+    result = _vsm("sandbox", "export", str(folder), "--now", "2026-11-23", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    deployments = folder / "deployments.jsonl"
+    lines = deployments.read_text().splitlines()
+    assert len(lines) > 100
+    assert "deployment_id" in json.loads(lines[0]) or "id" in json.loads(lines[0])

@@ -22,6 +22,7 @@ RAW_TABLES = {
     "raw_pagerduty/incidents",
     "raw_pagerduty/log_entries",
     "raw_pagerduty/services",
+    "raw_files/environment_bookings",
 }
 MODELS = {
     "staging/stg_github__deployments",
@@ -70,7 +71,9 @@ def test_refresh_job_covers_everything_and_runs_hourly() -> None:
     assert {key.to_user_string() for key in selected} >= RAW_TABLES | MODELS
 
 
-def test_every_source_joins_when_enabled(tmp_path, monkeypatch) -> None:
+def test_every_source_joins_when_enabled_and_folders_come_from_the_config(
+    tmp_path, monkeypatch
+) -> None:
     from pathlib import Path
 
     from ingestion.config import load_config
@@ -78,9 +81,7 @@ def test_every_source_joins_when_enabled(tmp_path, monkeypatch) -> None:
 
     root = Path(__file__).resolve().parents[2]
     text = (root / "valuestream.yml").read_text()
-    text = text.replace(
-        "  files:\n", "  files:\n    folder: " + str(tmp_path / "drop") + "\n", 1
-    ).replace("    enabled: false\n", "    enabled: true\n", 1)
+    text = text.replace("  files:\n", "  files:\n    folder: " + str(tmp_path / "drop") + "\n", 1)
     config_file = tmp_path / "valuestream.yml"
     config_file.write_text(text)
     monkeypatch.setenv("VSM_HOME", str(tmp_path / "home"))

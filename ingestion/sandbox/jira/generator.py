@@ -636,9 +636,10 @@ def _bookings(data: JiraData, org: Organisation, seed: int) -> None:
     data.bookings.sort(key=lambda b: (b.requested_ts, b.booking_id))
 
 
+# The columns of the files source's environment_bookings (ingestion/sources/files/README.md).
 BOOKING_COLUMNS = (
-    "booking_id", "environment", "team", "release", "start", "end", "status",
-    "requested_by", "requested_at",
+    "booking_id", "environment", "team", "release", "requested_by", "start_at", "end_at",
+    "status",
 )  # fmt: skip
 
 
@@ -651,7 +652,7 @@ def write_bookings_csv(data: JiraData, path: str | Path) -> Path:
         writer.writerow(BOOKING_COLUMNS)
         for b in data.bookings:
             writer.writerow(
-                (b.booking_id, b.environment, b.team_id, b.release, iso(b.start_ts),
-                 iso(b.end_ts), b.status, b.requested_by, iso(b.requested_ts))
+                (b.booking_id, b.environment, b.team_id, b.release, b.requested_by,
+                 iso(b.start_ts), iso(b.end_ts), b.status)
             )  # fmt: skip
     return target

@@ -148,12 +148,12 @@ def test_bookings_csv(jira, tmp_path):
     rows = list(csv.DictReader(path.open()))
     assert len(rows) == len(jira.bookings) > 20
     assert list(rows[0]) == [
-        "booking_id", "environment", "team", "release", "start", "end", "status",
-        "requested_by", "requested_at",
+        "booking_id", "environment", "team", "release", "requested_by", "start_at", "end_at",
+        "status",
     ]  # fmt: skip
     assert {r["status"] for r in rows} == {"requested", "approved", "rejected", "cancelled"}
     releases = {v.name for v in jira.versions}
-    assert all(r["release"] in releases and r["start"] < r["end"] for r in rows)
+    assert all(r["release"] in releases and r["start_at"] < r["end_at"] for r in rows)
     live = [b for b in jira.bookings if b.status in ("requested", "approved")]
     conflicts = [
         (a.booking_id, b.booking_id)
