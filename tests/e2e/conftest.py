@@ -6,7 +6,6 @@ import multiprocessing as mp
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ import pytest
 
 from ingestion.sandbox import SandboxServer, generate_organisation, ground_truth
 from ingestion.sandbox.jira.generator import write_bookings_csv
+from tests.e2e.readers import read_marts_in_a_loop
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -96,22 +96,6 @@ def _row_counts(path: Path) -> dict[str, int]:
         con.close()
 
 
-def _read_marts_in_a_loop(path: str, stop, queue: mp.Queue) -> None:
-    reads, errors = 0, []
-    while not stop.is_set():
-        try:
-            con = duckdb.connect(path, read_only=True)
-            try:
-                con.execute("select count(*) from mart_dora_deployment_frequency").fetchone()
-            finally:
-                con.close()
-            reads += 1
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-        time.sleep(0.01)
-    queue.put((reads, errors))
-
-
 @pytest.fixture(scope="session")
 def refreshed(pipeline_home: PipelineHome) -> dict[str, object]:
     first = pipeline_home.vsm("run")
@@ -124,7 +108,7 @@ def refreshed(pipeline_home: PipelineHome) -> dict[str, object]:
     queue: mp.Queue = context.Queue()
     stop = context.Event()
     reader = context.Process(
-        target=_read_marts_in_a_loop, args=(str(pipeline_home.marts), stop, queue)
+        target=read_marts_in_a_loop, args=(str(pipeline_home.marts), stop, queue)
     )
     reader.start()
     second = pipeline_home.vsm("run")
