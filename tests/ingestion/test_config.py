@@ -41,7 +41,8 @@ def test_shipped_file_describes_the_sandbox_organisation():
     config = load_config(ROOT / "valuestream.yml")
 
     assert config.summary() == (
-        "valuestream.yml: 2 value streams, 4 teams, 6 repositories, sources: github, jira, pagerduty, files"
+        "valuestream.yml: 2 value streams, 4 teams, 6 repositories, "
+        "sources: github, jira, pagerduty, files"
     )
     assert config.organisation == "Acme"
     assert config.sources.github.api_url == "https://api.github.com"
