@@ -115,12 +115,15 @@ def jira_source(
 
     @dlt.resource(selected=False)
     def issue_pages() -> Iterator[dict[str, Any]]:
-        """Raw search pages, per project, from the cursor minus the overlap."""
-        cursors = dlt.current.resource_state().setdefault("updated_cursor", {})
+        """Raw search pages, per project, from the cursor minus the overlap (or from where
+        the last run quarantined a record, when that is older)."""
+        state = dlt.current.resource_state()
+        cursors = state.setdefault("updated_cursor", {})
+        reread = state.pop(REREAD_FROM, {})
         jira = client()
         for project in keys:
             cursor = cursors.get(project)
-            jql = jql_since(project, cursor, overlap)
+            jql = jql_since(project, _read_from(cursor, reread.get(project, False)), overlap)
             newest = cursor
             issues = pages = 0
             for number, page in enumerate(jira.search(jql, fields), start=1):
@@ -156,6 +159,7 @@ def jira_source(
             except ContractError as error:
                 payload = _without_histories(item)
                 items.append(_quarantined(payload, "issues", _position(page, index), error))
+                _reread_later(page["project"], item)
         yield from route(items)
 
     @dlt.transformer(
@@ -181,6 +185,7 @@ def jira_source(
                 except ContractError as error:
                     position = f"{key} changelog history {number} ({_position(page, index)})"
                     items.append(_quarantined(history, "changelog_items", position, error, key))
+                    _reread_later(page["project"], item)
         if paged:
             logger.info(
                 "jira: %s page %d: %d issues had more than the embedded histories; "
@@ -236,6 +241,38 @@ def jira_source(
         with_quarantine_table(changelog_items),
         issue_links,
     )
+
+
+# Key of `issue_pages`' state: project -> the `updated` (as Jira wrote it) from which the next
+# run reads that project again, because a record at or after it was quarantined; "" when the
+# quarantined issue has no readable `updated` (the next run reads the whole project).
+REREAD_FROM = "reread_from"
+
+
+def _reread_later(project: str, item: Any) -> None:
+    """Have the next run ask again for the issue `item`, quarantined (or with a quarantined
+    history) in this one: the cursor moves on past it, so the next search starts no later
+    than its `updated`. Kept in the state only when this run's load succeeds."""
+    held = dlt.current.resource_state("issue_pages").setdefault(REREAD_FROM, {})
+    fields = item.get("fields") if isinstance(item, dict) else None
+    updated = fields.get("updated") if isinstance(fields, dict) else None
+    current = held.get(project)
+    if current == "":
+        return
+    if newer_cursor(None, updated) is None:
+        held[project] = ""
+    elif current is None or newer_cursor(current, updated) == current:
+        held[project] = updated
+
+
+def _read_from(cursor: str | None, held: str | bool) -> str | None:
+    """Where a project's search starts: the cursor, or the earlier `updated` at which the
+    last run quarantined a record (None, from the start, when that is unknown)."""
+    if held is False or cursor is None:
+        return cursor
+    if held == "":
+        return None
+    return cursor if newer_cursor(held, cursor) == held else held
 
 
 def _position(page: dict[str, Any], index: int) -> str:
