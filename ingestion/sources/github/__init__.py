@@ -1,5 +1,6 @@
 """GitHub: deployments, their statuses, default-branch commits and the commit range each
-successful production deployment shipped.
+successful production deployment shipped; pull requests with reviews and commits, check
+runs of deployed shas, releases, issues and deploy-workflow runs.
 
 Resources (schema `raw_github`, all merged on their primary keys):
 
@@ -13,6 +14,13 @@ Resources (schema `raw_github`, all merged on their primary keys):
   are walked in the commits already read; the compare endpoint is asked only when the walk
   leaves them. The previous deployment of each repository is kept in the resource state, so
   runs chain their ranges.
+- `pull_requests`, `pull_request_reviews`, `pull_request_commits`: newest update first, many
+  per GraphQL query, back to the newest known update minus an overlap (`pulls`).
+- `check_runs`, `releases`, `issues`, `workflow_runs`: REST, from per-repository cursors
+  (`activity`); selected with `all_entities=True`.
+
+With `use_graphql` (the default) deployment statuses and pull requests come through GraphQL
+(`graphql`, `queries`) and are written exactly as the REST fallback writes them (`rows`).
 """
 
 from __future__ import annotations
@@ -22,13 +30,16 @@ import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
 from dlt.extract import DltResource
 
-from . import settings
+from ingestion.quarantine import route, with_quarantine_table
+
+from . import activity, pulls, queries, settings
+from .graphql import GraphQLClient
 from .helpers import (
     CommitGraph,
     GitHubAuthError,
@@ -41,8 +52,32 @@ from .helpers import (
     parse_timestamp,
     status_row,
 )
+from .rows import graphql_commit_row, graphql_status_row
 
-__all__ = ["GitHubAuthError", "GitHubSourceError", "github_source"]
+__all__ = [
+    "ACTIVITY_RESOURCES",
+    "CORE_RESOURCES",
+    "GitHubAuthError",
+    "GitHubSourceError",
+    "github_source",
+]
+
+CORE_RESOURCES = (
+    "deployments",
+    "deployment_statuses",
+    "commits",
+    "deployment_ranges",
+    "deployment_commits",
+)
+ACTIVITY_RESOURCES = (
+    "pull_requests",
+    "pull_request_reviews",
+    "pull_request_commits",
+    "check_runs",
+    "releases",
+    "issues",
+    "workflow_runs",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +117,18 @@ def github_source(
     commits_overlap_hours: float = settings.COMMITS_OVERLAP_HOURS,
     deployments_overlap_days: float = settings.DEPLOYMENTS_OVERLAP_DAYS,
     per_page: int = settings.PER_PAGE,
+    use_graphql: bool = True,
+    graphql_history: bool = False,
+    pull_requests_overlap_hours: float = settings.PULL_REQUESTS_OVERLAP_HOURS,
+    issues_overlap_hours: float = settings.ISSUES_OVERLAP_HOURS,
+    incident_label: str = settings.DEFAULT_INCIDENT_LABEL,
+    deploy_workflow_patterns: Mapping[str, str] | None = None,
+    check_runs_max_age_days: float | None = None,
+    all_entities: bool = False,
 ) -> Sequence[DltResource]:
-    """GitHub deployments and commits of `repositories`.
+    """GitHub deployments, commits and commit ranges of `repositories`, and (selected with
+    `all_entities`) their pull requests, reviews, check runs, releases, issues and
+    deploy-workflow runs.
 
     Args:
         repositories: `"owner/name"` strings, mappings with `repo` and optionally
@@ -97,6 +142,26 @@ def github_source(
         deployments_overlap_days: deployments (and their statuses) are re-read this far behind
             the newest one loaded.
         per_page: page size of list endpoints (GitHub allows up to 100).
+        use_graphql: read pull requests (with reviews and commits) and deployment statuses
+            through the GraphQL API, many per request; False reads them through REST (one
+            request per deployment, two more per pull request).
+        graphql_history: read the default branch's history through GraphQL too (with
+            `use_graphql`). Off by default: both APIs give 100 commits per request, so it
+            saves nothing, and REST names app accounts (`dependabot[bot]`) directly where
+            GraphQL leaves them to be read from their noreply address.
+        pull_requests_overlap_hours: pull requests are re-read this far behind the newest
+            update loaded.
+        issues_overlap_hours: issues are asked `since` the newest update loaded minus this.
+        incident_label: issues carrying this label (case-insensitive) are incidents.
+        deploy_workflow_patterns: `{"owner/name": regex}`; Actions runs whose workflow name
+            matches are loaded as `workflow_runs` (only for the repositories named).
+        check_runs_max_age_days: read check runs only for deployments created this recently
+            (None: every deployed sha). Check runs cost one REST request per deployed sha,
+            which dominates a first load (a year of a 400-repository organisation: ~10,000).
+        all_entities: also select `pull_requests`, `pull_request_reviews`,
+            `pull_request_commits`, `check_runs`, `releases`, `issues` and `workflow_runs`
+            (`ACTIVITY_RESOURCES`). Off by default until the config selects them; they can
+            also be picked with `github_source(...).with_resources(...)`.
     """
     repos = _repositories(repositories, production_pattern)
     options = _Options(
@@ -105,8 +170,14 @@ def github_source(
         per_page=per_page,
         commits_overlap=timedelta(hours=commits_overlap_hours),
         deployments_overlap=timedelta(days=deployments_overlap_days),
+        use_graphql=use_graphql,
+        graphql_history=use_graphql and graphql_history,
+        pull_requests_overlap=timedelta(hours=pull_requests_overlap_hours),
+        issues_overlap=timedelta(hours=issues_overlap_hours),
+        incident_label=incident_label,
     )
     runs = _Runs(repos, options)
+    workflow_patterns = dict(deploy_workflow_patterns or {})
 
     @dlt.resource(
         write_disposition="merge",
@@ -186,7 +257,158 @@ def github_source(
             if rows:
                 yield rows
 
-    return deployments, deployment_statuses, commits, deployment_ranges, deployment_commits
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key=("repository", "number"),
+        columns=settings.PULL_REQUEST_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def pull_requests() -> Iterator[Any]:
+        run = runs.current()
+        state = dlt.current.resource_state().setdefault("last_updated_at", {})
+        for repo in repos:
+            fetched = run.pull_requests(repo)
+            yield from route([*fetched.rows, *fetched.quarantined])
+            # A quarantined record is read again next run: the cursor waits for it.
+            if not fetched.quarantined:
+                _advance(state, repo.repo, fetched.newest_updated_at)
+
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key="id",
+        columns=settings.PULL_REQUEST_REVIEW_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def pull_request_reviews() -> Iterator[Any]:
+        run = runs.current()
+        for repo in repos:
+            yield from route(run.pull_requests(repo).reviews)
+
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key=("repository", "pull_request_number", "sha"),
+        columns=settings.PULL_REQUEST_COMMIT_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def pull_request_commits() -> Iterator[Any]:
+        run = runs.current()
+        for repo in repos:
+            yield from route(run.pull_requests(repo).commits)
+
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key="id",
+        columns=settings.CHECK_RUN_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def check_runs() -> Iterator[Any]:
+        run = runs.current()
+        state = dlt.current.resource_state().setdefault("complete_shas", {})
+        for repo in repos:
+            done = set(state.get(repo.repo, []))
+            since = (
+                datetime.now(UTC) - timedelta(days=check_runs_max_age_days)
+                if check_runs_max_age_days is not None
+                else None
+            )
+            shas = [sha for sha in run.deployed_production_shas(repo, since) if sha not in done]
+            fetched = activity.read_check_runs(run.client, repo.repo, shas)
+            yield from route(fetched.rows)
+            if fetched.complete_shas:
+                state[repo.repo] = sorted(done | set(fetched.complete_shas))
+
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key="id",
+        columns=settings.RELEASE_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def releases() -> Iterator[Any]:
+        run = runs.current()
+        state = dlt.current.resource_state().setdefault("newest_created_at", {})
+        overlap = timedelta(days=settings.RELEASES_OVERLAP_DAYS)
+        for repo in repos:
+            newest = parse_timestamp(state.get(repo.repo))
+            rows = activity.read_releases(run.client, repo.repo, newest and newest - overlap)
+            yield from route(rows)
+            if len(activity.good(rows)) == len(rows):
+                _advance(state, repo.repo, _newest(activity.good(rows), "created_at"))
+
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key=("repository", "number"),
+        columns=settings.ISSUE_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def issues() -> Iterator[Any]:
+        run = runs.current()
+        state = dlt.current.resource_state().setdefault("last_updated_at", {})
+        for repo in repos:
+            newest = parse_timestamp(state.get(repo.repo))
+            since = newest - options.issues_overlap if newest else None
+            rows, newest_listed = activity.read_issues(
+                run.client, repo.repo, since, options.incident_label
+            )
+            yield from route(rows)
+            if len(activity.good(rows)) == len(rows):
+                _advance(state, repo.repo, newest_listed)
+
+    @dlt.resource(
+        write_disposition="merge",
+        primary_key="id",
+        columns=settings.WORKFLOW_RUN_COLUMNS,
+        file_format="parquet",
+        selected=all_entities,
+    )
+    def workflow_runs() -> Iterator[Any]:
+        run = runs.current()
+        state = dlt.current.resource_state().setdefault("window", {})
+        overlap = timedelta(days=settings.WORKFLOW_RUNS_OVERLAP_DAYS)
+        for repo in repos:
+            pattern = workflow_patterns.get(repo.repo)
+            if not pattern:
+                continue
+            window = state.setdefault(repo.repo, {})
+            start = _window(window, overlap)
+            checked = activity.read_workflow_runs(run.client, repo.repo, pattern, start)
+            yield from route(checked)
+            rows = activity.good(checked)
+            if len(rows) < len(checked):
+                continue  # a quarantined run is read again next time: the window waits
+            _advance(window, "newest_created_at", _newest(rows, "created_at"))
+            unfinished = [r["created_at"] for r in rows if r["status"] != "completed"]
+            if unfinished:
+                window["oldest_unfinished_at"] = min(unfinished).isoformat()
+            else:
+                window.pop("oldest_unfinished_at", None)
+
+    # The tables after the first five keep records that break their contract aside, in
+    # `quarantine` (`checks`).
+    return (
+        deployments,
+        deployment_statuses,
+        commits,
+        deployment_ranges,
+        deployment_commits,
+        *(
+            with_quarantine_table(resource)
+            for resource in (
+                pull_requests,
+                pull_request_reviews,
+                pull_request_commits,
+                check_runs,
+                releases,
+                issues,
+                workflow_runs,
+            )
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- one extraction
@@ -199,6 +421,11 @@ class _Options:
     per_page: int
     commits_overlap: timedelta
     deployments_overlap: timedelta
+    use_graphql: bool = True
+    graphql_history: bool = False
+    pull_requests_overlap: timedelta = timedelta(hours=settings.PULL_REQUESTS_OVERLAP_HOURS)
+    issues_overlap: timedelta = timedelta(hours=settings.ISSUES_OVERLAP_HOURS)
+    incident_label: str = settings.DEFAULT_INCIDENT_LABEL
 
 
 @dataclass
@@ -242,11 +469,12 @@ def _extraction_key() -> str:
 
 
 class _Run:
-    """What one extraction reads from GitHub, shared by the five resources so each endpoint
-    is asked once. Cursors are read from the resources' state when the run starts; each
+    """What one extraction reads from GitHub, shared by the resources so each endpoint is
+    asked once. Cursors are read from the resources' state when the run starts; each
     resource writes back only its own state after yielding its rows."""
 
     def __init__(self, repos: list[Repository], options: _Options) -> None:
+        self.repos = repos
         self.options = options
         self.client = GitHubClient(options.api_url, options.access_token, options.per_page)
         source_state = dlt.current.source_state()
@@ -260,24 +488,30 @@ class _Run:
         self.previous_production: dict[str, dict[str, Any]] = resources.get(
             "deployment_ranges", {}
         ).get("last_production_deployment", {})
-        self._default_branch: dict[str, str] = {}
+        self.pull_cursor: dict[str, str] = resources.get("pull_requests", {}).get(
+            "last_updated_at", {}
+        )
+        self._graphql: GraphQLClient | None = None
+        self._pulls: dict[str, pulls.PullRequests] = {}
+        self._probes: dict[str, dict[str, Any]] | None = None
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._deployments: dict[str, _Deployments] = {}
         self._ranges: dict[str, _Ranges] = {}
 
-    # -- repository
-
-    def default_branch(self, repo: Repository) -> str:
-        if repo.repo not in self._default_branch:
-            info = self.client.get(settings.REPOSITORY.format(repo=repo.repo))
-            self._default_branch[repo.repo] = info.get("default_branch") or "main"
-        return self._default_branch[repo.repo]
+    @property
+    def graphql(self) -> GraphQLClient:
+        if self._graphql is None:
+            self._graphql = GraphQLClient(self.options.api_url, self.options.access_token)
+        return self._graphql
 
     # -- commits
 
     def history(self, repo: Repository) -> list[dict[str, Any]]:
+        if repo.repo not in self._history and self.options.graphql_history:
+            self._history[repo.repo] = self._graphql_history(repo)
         if repo.repo not in self._history:
-            params: dict[str, Any] = {"sha": self.default_branch(repo)}
+            # Without `sha` GitHub lists the default branch: no request for its name.
+            params: dict[str, Any] = {}
             cursor = parse_timestamp(self.committed_cursor.get(repo.repo))
             if cursor:
                 since = cursor - self.options.commits_overlap
@@ -297,7 +531,104 @@ class _Run:
             )
         return self._history[repo.repo]
 
+    def _graphql_history(self, repo: Repository) -> list[dict[str, Any]]:
+        owner, name = repo.repo.split("/", 1)
+        cursor = parse_timestamp(self.committed_cursor.get(repo.repo))
+        since = cursor - self.options.commits_overlap if cursor else None
+        variables: dict[str, Any] = {
+            "owner": owner,
+            "name": name,
+            "since": since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None,
+            "pageSize": settings.HISTORY_PAGE_SIZE,
+            "cursor": None,
+        }
+        rows: list[dict[str, Any]] = []
+        while True:
+            data = self.graphql.query(queries.BRANCH_HISTORY, variables)
+            branch = (data.get("repository") or {}).get("defaultBranchRef") or {}
+            history = (branch.get("target") or {}).get("history")
+            if history is None:  # an empty repository has no default branch yet
+                break
+            rows.extend(graphql_commit_row(repo.repo, node) for node in history["nodes"] or [])
+            page = history["pageInfo"]
+            if not page.get("hasNextPage"):
+                break
+            variables["cursor"] = page["endCursor"]
+        logger.info(
+            "github: %s: %d commits%s via GraphQL (%s points left)",
+            repo.repo,
+            len(rows),
+            f" since {variables['since']}" if since else "",
+            self.graphql.remaining,
+        )
+        return rows
+
+    # -- pull requests
+
+    def pull_requests(self, repo: Repository) -> pulls.PullRequests:
+        if repo.repo not in self._pulls:
+            newest = parse_timestamp(self.pull_cursor.get(repo.repo))
+            start = newest - self.options.pull_requests_overlap if newest else None
+            if self.options.use_graphql:
+                first_page = self._probe(repo, "pullRequests")
+                fetched = pulls.read_graphql(
+                    self.graphql, self.client, repo.repo, start, first_page=first_page
+                )
+            else:
+                fetched = pulls.read_rest(self.client, repo.repo, start)
+            self._pulls[repo.repo] = fetched
+        return self._pulls[repo.repo]
+
+    def _probe(self, repo: Repository, connection: str) -> dict[str, Any] | None:
+        """The first page of `connection` ("pullRequests" or "deployments") of a repository
+        read before, from the probes (asked together once, then handed out once)."""
+        if self._probes is None:
+            self._probes = self._ask_probes()
+        return self._probes.get(repo.repo, {}).pop(connection, None)
+
+    def _ask_probes(self) -> dict[str, dict[str, Any]]:
+        wanted = [
+            (repo.repo, bool(self.pull_cursor.get(repo.repo)), self._window_start(repo) is not None)
+            for repo in self.repos
+        ]
+        wanted = [item for item in wanted if item[1] or item[2]]
+        found: dict[str, dict[str, Any]] = {}
+        batch = settings.PROBE_REPOSITORIES
+        for offset in range(0, len(wanted), batch):
+            chunk = wanted[offset : offset + batch]
+            variables: dict[str, Any] = {}
+            if any(pulls_wanted for _, pulls_wanted, _ in chunk):
+                variables.update(
+                    pullsPageSize=settings.PULL_REQUEST_PROBE_PAGE_SIZE,
+                    reviewsPageSize=settings.PULL_REQUEST_REVIEWS_PAGE_SIZE,
+                    commitsPageSize=settings.PULL_REQUEST_COMMITS_PAGE_SIZE,
+                )
+            if any(deployments_wanted for _, _, deployments_wanted in chunk):
+                variables["deploymentsPageSize"] = settings.DEPLOYMENT_PROBE_PAGE_SIZE
+            for i, (name, _, _) in enumerate(chunk):
+                variables[f"owner{i}"], variables[f"name{i}"] = name.split("/", 1)
+            query = queries.repository_probes([(p, d) for _, p, d in chunk])
+            data = self.graphql.query(query, variables)
+            for i, (name, _, _) in enumerate(chunk):
+                found[name] = {k: v for k, v in (data.get(f"r{i}") or {}).items() if v}
+        return found
+
     # -- deployments
+
+    def deployed_production_shas(
+        self, repo: Repository, since: datetime | None = None
+    ) -> list[str]:
+        """Shas of this run's successful production deployments (created since `since`),
+        oldest first, once each."""
+        fetched = self.deployments(repo)
+        shas: dict[str, None] = {}
+        for row in sorted(fetched.rows, key=lambda r: (r["created_at"], r["id"])):
+            if since is not None and row["created_at"] < since:
+                continue
+            state, _ = final_status(fetched.statuses.get(row["id"], []))
+            if state == "success" and repo.is_production(row["environment"]) and row["sha"]:
+                shas.setdefault(row["sha"], None)
+        return list(shas)
 
     def deployments(self, repo: Repository) -> _Deployments:
         if repo.repo not in self._deployments:
@@ -326,14 +657,17 @@ class _Run:
             if start is not None and any(r["created_at"] < start for r in page_rows):
                 break
         statuses: dict[int, list[dict[str, Any]]] = {}
+        if self.options.use_graphql and rows:
+            statuses = self._graphql_statuses(repo, rows, start)
         unfinished: list[datetime] = []
         for row in rows:
-            path = settings.DEPLOYMENT_STATUSES.format(repo=repo.repo, deployment_id=row["id"])
-            statuses[row["id"]] = [
-                status_row(repo.repo, row["id"], item)
-                for page in self.client.pages(path)
-                for item in page
-            ]
+            if row["id"] not in statuses:
+                path = settings.DEPLOYMENT_STATUSES.format(repo=repo.repo, deployment_id=row["id"])
+                statuses[row["id"]] = [
+                    status_row(repo.repo, row["id"], item)
+                    for page in self.client.pages(path)
+                    for item in page
+                ]
             if final_status(statuses[row["id"]])[0] is None:
                 unfinished.append(row["created_at"])
         logger.info(
@@ -350,6 +684,50 @@ class _Run:
             newest_created_at=max((r["created_at"] for r in rows), default=None),
             oldest_unfinished_at=min(unfinished, default=None),
         )
+
+    def _graphql_statuses(
+        self, repo: Repository, rows: list[dict[str, Any]], start: datetime | None
+    ) -> dict[int, list[dict[str, Any]]]:
+        """Statuses of the deployments in `rows`, 100 deployments per query, newest first
+        like REST's list. A deployment the query did not reach, one with more statuses than
+        a nested page, or a status whose id cannot be read is left out (asked by REST)."""
+        owner, name = repo.repo.split("/", 1)
+        wanted = {row["id"]: row for row in rows}
+        found: dict[int, list[dict[str, Any]]] = {}
+        variables: dict[str, Any] = {
+            "owner": owner,
+            "name": name,
+            "cursor": None,
+            "pageSize": settings.DEPLOYMENTS_PAGE_SIZE,
+        }
+        first_page = self._probe(repo, "deployments")
+        while len(found) < len(wanted):
+            if first_page is not None:
+                connection, first_page = first_page, None
+            else:
+                data = self.graphql.query(queries.DEPLOYMENT_STATUSES, variables)
+                connection = data["repository"]["deployments"]
+            reached_start = False
+            for node in connection.get("nodes") or []:
+                created = parse_timestamp(node.get("createdAt"))
+                if start is not None and created is not None and created < start:
+                    reached_start = True
+                    break
+                row = wanted.get(node.get("databaseId"))
+                connection_of_statuses = node.get("statuses") or {}
+                if row is None or (connection_of_statuses.get("pageInfo") or {}).get("hasNextPage"):
+                    continue
+                converted = [
+                    graphql_status_row(repo.repo, row["id"], row["environment"], status)
+                    for status in connection_of_statuses.get("nodes") or []
+                ]
+                if all(status is not None for status in converted):
+                    found[row["id"]] = [status for status in converted if status is not None]
+            page = connection["pageInfo"]
+            if reached_start or not page.get("hasNextPage"):
+                break
+            variables["cursor"] = page["endCursor"]
+        return found
 
     # -- ranges
 
@@ -437,6 +815,31 @@ class _Run:
         graph.add(rows)
         result.extra_commits.extend(rows)
         return [row["sha"] for row in rows]
+
+
+def _newest(rows: list[dict[str, Any]], column: str) -> datetime | None:
+    return max((row[column] for row in rows if row[column] is not None), default=None)
+
+
+def _advance(state: dict[str, Any], key: str, moment: datetime | None) -> None:
+    """Move a timestamp cursor forward (never back)."""
+    previous = parse_timestamp(state.get(key))
+    if moment is not None and (previous is None or moment > previous):
+        state[key] = moment.isoformat()
+
+
+def _window(window: Mapping[str, Any], overlap: timedelta) -> datetime | None:
+    """Where a newest-first re-read starts: the newest known creation minus `overlap`, or the
+    oldest record still unfinished at the last run (at most PENDING_DEPLOYMENT_MAX_DAYS)."""
+    newest = parse_timestamp(window.get("newest_created_at"))
+    if newest is None:
+        return None
+    start = newest - overlap
+    unfinished = parse_timestamp(window.get("oldest_unfinished_at"))
+    limit = newest - timedelta(days=settings.PENDING_DEPLOYMENT_MAX_DAYS)
+    if unfinished and limit <= unfinished < start:
+        start = unfinished
+    return start
 
 
 def _remember_deployment_window(state: dict[str, Any], repo: str, fetched: _Deployments) -> None:

@@ -24,7 +24,6 @@ HEADERS = {
     "User-Agent": "valuestream",
 }
 
-REPOSITORY = "/repos/{repo}"
 COMMITS = "/repos/{repo}/commits"
 DEPLOYMENTS = "/repos/{repo}/deployments"
 DEPLOYMENT_STATUSES = "/repos/{repo}/deployments/{deployment_id}/statuses"
@@ -94,3 +93,149 @@ COMMIT_COLUMNS: dict[str, Any] = {
     "parent_shas": _column("text"),
     "parent_count": _column("bigint"),
 }
+
+# --------------------------------------------------------------------------- GraphQL
+
+# Below this many points left, the client sleeps until the budget resets.
+GRAPHQL_MIN_REMAINING = 100
+GRAPHQL_MAX_SLEEP_SECONDS = 3600.0
+GRAPHQL_RATE_LIMITED_ATTEMPTS = 3
+# Pull requests are re-read back to the newest known update minus this overlap.
+PULL_REQUESTS_OVERLAP_HOURS = 24.0
+# Issues are asked `since` the newest known update minus this overlap.
+ISSUES_OVERLAP_HOURS = 24.0
+# Releases are re-read back to the newest known creation minus this overlap.
+RELEASES_OVERLAP_DAYS = 7.0
+# Workflow runs are re-read back to the newest known creation minus this overlap (and to the
+# oldest run still unfinished at the last run, at most PENDING_DEPLOYMENT_MAX_DAYS back).
+WORKFLOW_RUNS_OVERLAP_DAYS = 3.0
+DEFAULT_INCIDENT_LABEL = "incident"
+
+PULLS = "/repos/{repo}/pulls"
+PULL_REVIEWS = "/repos/{repo}/pulls/{number}/reviews"
+PULL_COMMITS = "/repos/{repo}/pulls/{number}/commits"
+CHECK_RUNS = "/repos/{repo}/commits/{sha}/check-runs"
+RELEASES = "/repos/{repo}/releases"
+ISSUES = "/repos/{repo}/issues"
+WORKFLOW_RUNS = "/repos/{repo}/actions/runs"
+
+PULL_REQUEST_COLUMNS: dict[str, Any] = {
+    "repository": _column("text", nullable=False),
+    "number": _column("bigint", nullable=False),
+    "id": _column("bigint"),
+    "title": _column("text"),
+    "body": _column("text"),
+    "state": _column("text"),
+    "is_draft": _column("bool"),
+    "author_login": _column("text"),
+    "author_is_bot": _column("bool"),
+    "head_ref": _column("text"),
+    "head_sha": _column("text"),
+    "base_ref": _column("text"),
+    "base_sha": _column("text"),
+    "created_at": _column("timestamp"),
+    "updated_at": _column("timestamp"),
+    "merged_at": _column("timestamp"),
+    "closed_at": _column("timestamp"),
+    "merge_commit_sha": _column("text"),
+    "labels": _column("text"),
+    "url": _column("text"),
+}
+PULL_REQUEST_REVIEW_COLUMNS: dict[str, Any] = {
+    "id": _column("bigint", nullable=False),
+    "repository": _column("text", nullable=False),
+    "pull_request_number": _column("bigint", nullable=False),
+    "state": _column("text"),
+    "submitted_at": _column("timestamp"),
+    "author_login": _column("text"),
+    "author_is_bot": _column("bool"),
+}
+PULL_REQUEST_COMMIT_COLUMNS: dict[str, Any] = {
+    "repository": _column("text", nullable=False),
+    "pull_request_number": _column("bigint", nullable=False),
+    "sha": _column("text", nullable=False),
+    "position": _column("bigint"),
+    "author_name": _column("text"),
+    "author_email": _column("text"),
+    "author_login": _column("text"),
+    "authored_at": _column("timestamp"),
+    "committed_at": _column("timestamp"),
+    "message_headline": _column("text"),
+}
+CHECK_RUN_COLUMNS: dict[str, Any] = {
+    "id": _column("bigint", nullable=False),
+    "repository": _column("text", nullable=False),
+    "head_sha": _column("text", nullable=False),
+    "name": _column("text"),
+    "status": _column("text"),
+    "conclusion": _column("text"),
+    "started_at": _column("timestamp"),
+    "completed_at": _column("timestamp"),
+    "app_slug": _column("text"),
+    "check_suite_id": _column("bigint"),
+    "details_url": _column("text"),
+}
+RELEASE_COLUMNS: dict[str, Any] = {
+    "id": _column("bigint", nullable=False),
+    "repository": _column("text", nullable=False),
+    "tag_name": _column("text"),
+    "name": _column("text"),
+    "target_commitish": _column("text"),
+    "draft": _column("bool"),
+    "prerelease": _column("bool"),
+    "author_login": _column("text"),
+    "created_at": _column("timestamp"),
+    "published_at": _column("timestamp"),
+    "body": _column("text"),
+    "url": _column("text"),
+}
+ISSUE_COLUMNS: dict[str, Any] = {
+    "repository": _column("text", nullable=False),
+    "number": _column("bigint", nullable=False),
+    "id": _column("bigint"),
+    "title": _column("text"),
+    "body": _column("text"),
+    "state": _column("text"),
+    "state_reason": _column("text"),
+    "author_login": _column("text"),
+    "labels": _column("text"),
+    "is_incident": _column("bool"),
+    "created_at": _column("timestamp"),
+    "updated_at": _column("timestamp"),
+    "closed_at": _column("timestamp"),
+    "closed_by_login": _column("text"),
+    "url": _column("text"),
+}
+WORKFLOW_RUN_COLUMNS: dict[str, Any] = {
+    "id": _column("bigint", nullable=False),
+    "repository": _column("text", nullable=False),
+    "name": _column("text"),
+    "workflow_id": _column("bigint"),
+    "path": _column("text"),
+    "run_number": _column("bigint"),
+    "run_attempt": _column("bigint"),
+    "event": _column("text"),
+    "status": _column("text"),
+    "conclusion": _column("text"),
+    "head_branch": _column("text"),
+    "head_sha": _column("text"),
+    "display_title": _column("text"),
+    "actor_login": _column("text"),
+    "created_at": _column("timestamp"),
+    "updated_at": _column("timestamp"),
+    "run_started_at": _column("timestamp"),
+    "url": _column("text"),
+}
+
+# GraphQL page sizes: nested connections multiply a query's cost and its time on GitHub.
+PULL_REQUESTS_PAGE_SIZE = 50
+PULL_REQUEST_REVIEWS_PAGE_SIZE = 50  # nested: more costs a follow-up query
+PULL_REQUEST_COMMITS_PAGE_SIZE = 100  # nested: more costs a follow-up query
+# A later run first asks small pages (pull requests, deployments with statuses) of up to
+# PROBE_REPOSITORIES repositories in one query; a repository with more changes than that
+# goes on with full pages.
+PROBE_REPOSITORIES = 10
+PULL_REQUEST_PROBE_PAGE_SIZE = 20
+DEPLOYMENT_PROBE_PAGE_SIZE = 25
+DEPLOYMENTS_PAGE_SIZE = 100
+HISTORY_PAGE_SIZE = 100

@@ -1,0 +1,195 @@
+"""The GraphQL queries the GitHub source sends, every one checked against GitHub's published
+schema by the tests (`ALL`). Each selects `rateLimit` so the client can pace itself.
+
+Page sizes are variables: nested connections cost points in proportion to the parent's page
+size, and big nested pages are what makes GitHub time a query out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+RATE_LIMIT = "rateLimit { cost remaining resetAt }"
+
+_ACTOR = "{ __typename login }"
+
+# Node ids, not `databaseId`: GitHub's `databaseId` is a 32-bit Int and fails for newer
+# records; the database id is read from the node id (`rows.node_database_id`).
+_REVIEW = f"id state submittedAt author {_ACTOR}"
+
+_PULL_COMMIT = """
+commit {
+  oid messageHeadline authoredDate committedDate
+  author { name email user { login } }
+}
+"""
+
+# One page of pull requests with their labels, reviews and commits nested.
+_PULL_REQUEST_PAGE = f"""
+fragment PullRequestPage on PullRequestConnection {{
+  edges {{
+    cursor
+    node {{
+      id number title body state isDraft url
+      author {_ACTOR}
+      headRefName headRefOid baseRefName baseRefOid
+      createdAt updatedAt mergedAt closedAt
+      mergeCommit {{ oid }}
+      labels(first: 50) {{ nodes {{ name }} }}
+      reviews(first: $reviewsPageSize) {{
+        nodes {{ {_REVIEW} }}
+        pageInfo {{ hasNextPage endCursor }}
+      }}
+      commits(first: $commitsPageSize) {{
+        nodes {{ {_PULL_COMMIT} }}
+        pageInfo {{ hasNextPage endCursor }}
+      }}
+    }}
+  }}
+  pageInfo {{ hasNextPage endCursor }}
+}}
+"""
+
+PULL_REQUESTS = f"""
+query PullRequests($owner: String!, $name: String!, $cursor: String, $pageSize: Int!,
+                   $reviewsPageSize: Int!, $commitsPageSize: Int!) {{
+  repository(owner: $owner, name: $name) {{
+    pullRequests(first: $pageSize, after: $cursor,
+                 orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      ...PullRequestPage
+    }}
+  }}
+  {RATE_LIMIT}
+}}
+{_PULL_REQUEST_PAGE}"""
+
+
+def repository_probes(wanted: Sequence[tuple[bool, bool]]) -> str:
+    """First small pages of several repositories in one query: for each entry (pull
+    requests?, deployments?), an alias `r<i>` on `repository(owner: $owner<i>, name:
+    $name<i>)`. On a later run most repositories have fewer changes than these pages and
+    need no other query."""
+    declared = [f"$owner{i}: String!, $name{i}: String!" for i in range(len(wanted))]
+    if any(pulls for pulls, _ in wanted):
+        declared.insert(0, "$pullsPageSize: Int!, $reviewsPageSize: Int!, $commitsPageSize: Int!")
+    if any(deployments for _, deployments in wanted):
+        declared.insert(0, "$deploymentsPageSize: Int!")
+    blocks = []
+    for i, (pulls, deployments) in enumerate(wanted):
+        parts = []
+        if pulls:
+            parts.append(
+                "    pullRequests(first: $pullsPageSize, "
+                "orderBy: {field: UPDATED_AT, direction: DESC}) { ...PullRequestPage }"
+            )
+        if deployments:
+            parts.append(
+                "    deployments(first: $deploymentsPageSize, "
+                "orderBy: {field: CREATED_AT, direction: DESC}) { ...DeploymentPage }"
+            )
+        body = "\n".join(parts)
+        blocks.append(f"  r{i}: repository(owner: $owner{i}, name: $name{i}) {{\n{body}\n  }}")
+    fragments = (_PULL_REQUEST_PAGE if any(p for p, _ in wanted) else "") + (
+        _DEPLOYMENT_PAGE if any(d for _, d in wanted) else ""
+    )
+    variables = ",\n    ".join(declared)
+    repositories = "\n".join(blocks)
+    return f"""
+query RepositoryProbes(
+    {variables}) {{
+{repositories}
+  {RATE_LIMIT}
+}}
+{fragments}"""
+
+
+# The rest of one pull request's reviews and commits: the pull request is found again as the
+# one after `$pullCursor` in the same order (the caller checks its number), since a
+# connection's cursor is the only way back to it that every GitHub version serves.
+PULL_REQUEST_MORE = f"""
+query PullRequestMore($owner: String!, $name: String!, $pullCursor: String,
+                      $reviewsCursor: String, $commitsCursor: String) {{
+  repository(owner: $owner, name: $name) {{
+    pullRequests(first: 1, after: $pullCursor,
+                 orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      nodes {{
+        number
+        reviews(first: 100, after: $reviewsCursor) {{
+          nodes {{ {_REVIEW} }}
+          pageInfo {{ hasNextPage endCursor }}
+        }}
+        commits(first: 100, after: $commitsCursor) {{
+          nodes {{ {_PULL_COMMIT} }}
+          pageInfo {{ hasNextPage endCursor }}
+        }}
+      }}
+    }}
+  }}
+  {RATE_LIMIT}
+}}
+"""
+
+# One page of deployments with their statuses nested.
+_DEPLOYMENT_PAGE = f"""
+fragment DeploymentPage on DeploymentConnection {{
+  nodes {{
+    databaseId environment createdAt
+    statuses(first: 50) {{
+      nodes {{
+        id state description createdAt updatedAt logUrl
+        creator {_ACTOR}
+      }}
+      pageInfo {{ hasNextPage }}
+    }}
+  }}
+  pageInfo {{ hasNextPage endCursor }}
+}}
+"""
+
+DEPLOYMENT_STATUSES = f"""
+query DeploymentStatuses($owner: String!, $name: String!, $cursor: String, $pageSize: Int!) {{
+  repository(owner: $owner, name: $name) {{
+    deployments(first: $pageSize, after: $cursor,
+                orderBy: {{field: CREATED_AT, direction: DESC}}) {{
+      ...DeploymentPage
+    }}
+  }}
+  {RATE_LIMIT}
+}}
+{_DEPLOYMENT_PAGE}"""
+
+BRANCH_HISTORY = f"""
+query BranchHistory($owner: String!, $name: String!, $cursor: String, $since: GitTimestamp,
+                    $pageSize: Int!) {{
+  repository(owner: $owner, name: $name) {{
+    defaultBranchRef {{
+      name
+      target {{
+        __typename
+        ... on Commit {{
+          history(first: $pageSize, after: $cursor, since: $since) {{
+            nodes {{
+              oid message authoredDate committedDate
+              author {{ name email user {{ login }} }}
+              committer {{ name email user {{ login }} }}
+              parents(first: 20) {{ totalCount nodes {{ oid }} }}
+            }}
+            pageInfo {{ hasNextPage endCursor }}
+          }}
+        }}
+      }}
+    }}
+  }}
+  {RATE_LIMIT}
+}}
+"""
+
+ALL: dict[str, str] = {
+    "pull_requests": PULL_REQUESTS,
+    "repository_probes_pulls": repository_probes([(True, False)]),
+    "repository_probes_deployments": repository_probes([(False, True)]),
+    "repository_probes_mixed": repository_probes([(True, True), (False, True), (True, False)]),
+    "pull_request_more": PULL_REQUEST_MORE,
+    "deployment_statuses": DEPLOYMENT_STATUSES,
+    "branch_history": BRANCH_HISTORY,
+}

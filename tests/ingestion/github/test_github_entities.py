@@ -1,0 +1,391 @@
+"""Pull requests (GraphQL), reviews, pull-request commits, check runs, releases, issues and
+workflow runs from the sandbox's GitHub, through dlt into a temporary DuckDB: counts and
+fields against the generated records, a second run that changes nothing, and a run a day
+later that reads only what changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from github_test_support import NOW, query, snapshot
+
+from ingestion.config import load_config
+from ingestion.pipelines import github_pipeline, github_source_from_config
+from ingestion.sandbox import Faults, SandboxServer, ground_truth
+from ingestion.sandbox.model import PullRequest, check_runs_for
+from ingestion.sources.github import ACTIVITY_RESOURCES, CORE_RESOURCES, github_source
+
+ROOT = Path(__file__).resolve().parents[3]
+TABLES = CORE_RESOURCES + tuple(t for t in ACTIVITY_RESOURCES if t != "workflow_runs")
+KEYS = {
+    "pull_requests": "repository, number",
+    "pull_request_reviews": "id",
+    "pull_request_commits": "repository, pull_request_number, sha",
+    "check_runs": "id",
+    "releases": "id",
+    "issues": "repository, number",
+}
+# Friday to Saturday: the sandbox's organisation rests on Sundays, and NOW is a Monday.
+DAY_BEFORE = NOW - timedelta(days=3)
+LATER = DAY_BEFORE + timedelta(days=1)
+RELEASES = "/repos/{owner}/{repo}/releases"
+PER_PULL_REST = (
+    "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+    "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+    "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
+)
+
+
+def pulls_at(org, clock: datetime) -> list[PullRequest]:
+    ts = int(clock.timestamp())
+    return [
+        pr
+        for repo in org.repositories
+        for pr in org.pull_requests.get(repo.full_name, [])
+        + org.unmerged_pull_requests.get(repo.full_name, [])
+        if pr.created_ts <= ts
+    ]
+
+
+@pytest.fixture(scope="module")
+def loads(server, token, tmp_path_factory):
+    """Two runs at DAY_BEFORE, then one a day later (LATER)."""
+    base = tmp_path_factory.mktemp("github-entities")
+    warehouse = base / "warehouse.duckdb"
+    pipeline = github_pipeline(warehouse, base / "dlt")
+    config = load_config(ROOT / "valuestream.yml")
+
+    def run() -> tuple[dict[str, int], dict[str, int]]:
+        server.reset_counts()
+        source = github_source_from_config(config, api_url=server.github_api_url, all_entities=True)
+        pipeline.run(source).raise_on_failed_jobs()
+        rows = dict(pipeline.last_trace.last_normalize_info.row_counts)
+        return dict(server.request_counts), rows
+
+    try:
+        server.clock = DAY_BEFORE
+        first_requests, _ = run()
+        first = snapshot(warehouse, TABLES)
+        second_requests, second_rows = run()
+        second = snapshot(warehouse, TABLES)
+        server.clock = LATER
+        later_requests, later_rows = run()
+    finally:
+        server.clock = NOW
+    return {
+        "warehouse": warehouse,
+        "first": first,
+        "first_requests": first_requests,
+        "second": second,
+        "second_requests": second_requests,
+        "second_rows": second_rows,
+        "later_requests": later_requests,
+        "later_rows": later_rows,
+    }
+
+
+def count(warehouse: Path, table: str) -> int:
+    return query(warehouse, f"select count(*) from raw_github.{table}")[0][0]
+
+
+def test_counts_equal_the_sandbox(org, server, loads):
+    warehouse = loads["warehouse"]
+    now = int(LATER.timestamp())
+    truth = ground_truth(org, as_of=LATER)
+    prs = pulls_at(org, LATER)
+    assert count(warehouse, "pull_requests") == len(prs)
+    assert count(warehouse, "pull_request_reviews") == sum(
+        1 for pr in prs for r in pr.reviews if r.submitted_ts <= now
+    )
+    assert count(warehouse, "pull_request_commits") == sum(len(pr.commits[:250]) for pr in prs)
+    assert count(warehouse, "releases") == sum(
+        1 for rs in org.releases.values() for r in rs if r.published_ts <= now
+    )
+    issues = [i for items in org.issues.values() for i in items if i.created_ts <= now]
+    assert count(warehouse, "issues") == len(issues)
+    assert query(warehouse, "select count(*) from raw_github.issues where is_incident")[0][0] == (
+        sum(1 for i in issues if i.is_incident)
+    )
+
+    # check runs of every sha a successful production deployment shipped
+    expected_runs = 0
+    for repository, sha in {(d["repository"], d["sha"]) for d in truth.production_deployments}:
+        index = server.github._repos[repository.lower()]
+        if sha not in index.checked_shas:
+            continue
+        commit = index.by_sha[sha]
+        runs = check_runs_for(repository, sha, commit.committed_ts, sha in index.pr_heads)
+        expected_runs += sum(1 for run in runs if run[2] <= now)
+    assert expected_runs > 0
+    assert count(warehouse, "check_runs") == expected_runs
+
+
+def test_fields_are_flattened_and_in_utc(org, loads):
+    warehouse = loads["warehouse"]
+    now = int(LATER.timestamp())
+    pr = next(
+        p
+        for p in org.pull_requests["acme/payments-api"]
+        if p.labels and len(p.reviews) >= 2 and p.merged_ts and p.merged_ts < now
+    )
+    row = query(
+        warehouse,
+        "select state, is_draft, author_login, head_ref, base_ref, created_at, merged_at, "
+        "closed_at, merge_commit_sha, labels, id, title from raw_github.pull_requests "
+        f"where repository = 'acme/payments-api' and number = {pr.number}",
+    )[0]
+    assert row == (
+        "merged",
+        False,
+        pr.author_login,
+        pr.head_ref,
+        "main",
+        datetime.fromtimestamp(pr.created_ts, UTC),
+        datetime.fromtimestamp(pr.merged_ts, UTC),
+        datetime.fromtimestamp(pr.closed_ts or pr.merged_ts, UTC),
+        pr.merge_commit_sha,
+        json.dumps(sorted(pr.labels)),
+        pr.pull_id,
+        pr.title,
+    )
+    reviews = query(
+        warehouse,
+        "select id, state, submitted_at, author_login, author_is_bot "
+        "from raw_github.pull_request_reviews "
+        f"where repository = 'acme/payments-api' and pull_request_number = {pr.number} "
+        "order by submitted_at, id",
+    )
+    assert reviews == [
+        (
+            r.review_id,
+            r.state.lower(),
+            datetime.fromtimestamp(r.submitted_ts, UTC),
+            r.reviewer_login,
+            r.reviewer_login.endswith("[bot]"),
+        )
+        for r in sorted(pr.reviews, key=lambda r: (r.submitted_ts, r.review_id))
+    ]
+    commits = query(
+        warehouse,
+        "select sha, position, authored_at, committed_at, message_headline, author_login "
+        "from raw_github.pull_request_commits "
+        f"where repository = 'acme/payments-api' and pull_request_number = {pr.number} "
+        "order by position",
+    )
+    assert commits == [
+        (
+            c.sha,
+            i,
+            datetime.fromtimestamp(c.authored_ts, UTC),
+            datetime.fromtimestamp(c.committed_ts, UTC),
+            c.message.split("\n", 1)[0],
+            c.author_login,
+        )
+        for i, c in enumerate(pr.commits)
+    ]
+    bots = query(
+        warehouse,
+        "select distinct author_login from raw_github.pull_request_reviews where author_is_bot",
+    )
+    assert all(login.endswith("[bot]") for (login,) in bots)
+
+    incident = next(
+        i for items in org.issues.values() for i in items if i.is_incident and i.created_ts < now
+    )
+    issue = query(
+        warehouse,
+        "select is_incident, labels, title, author_login, created_at from raw_github.issues "
+        f"where repository = '{incident.repository}' and number = {incident.number}",
+    )[0]
+    assert issue == (
+        True,
+        json.dumps(sorted(incident.labels)),
+        incident.title,
+        incident.author_login,
+        datetime.fromtimestamp(incident.created_ts, UTC),
+    )
+    release = next(r for rs in org.releases.values() for r in rs if r.published_ts < now)
+    assert query(
+        warehouse,
+        "select repository, tag_name, target_commitish, published_at from raw_github.releases "
+        f"where id = {release.release_id}",
+    ) == [
+        (
+            release.repository,
+            release.tag_name,
+            release.sha,
+            datetime.fromtimestamp(release.published_ts, UTC),
+        )
+    ]
+    conclusions = dict(
+        query(warehouse, "select conclusion, count(*) from raw_github.check_runs group by all")
+    )
+    assert set(conclusions) <= {"success", "failure"}
+    types = dict(
+        query(
+            warehouse,
+            "select table_name || '.' || column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw_github'",
+        )
+    )
+    for column in (
+        "pull_requests.updated_at",
+        "pull_request_reviews.submitted_at",
+        "pull_request_commits.authored_at",
+        "check_runs.completed_at",
+        "releases.published_at",
+        "issues.closed_at",
+    ):
+        assert types[column] == "TIMESTAMP WITH TIME ZONE", column
+    assert types["pull_requests.is_draft"] == "BOOLEAN"
+    assert types["pull_request_reviews.id"] == "BIGINT"
+
+
+def test_second_run_adds_and_changes_nothing(org, loads):
+    assert loads["second"] == loads["first"]
+    for table, key in KEYS.items():
+        duplicates = query(
+            loads["warehouse"],
+            f"select {key}, count(*) from raw_github.{table} group by all having count(*) > 1",
+        )
+        assert duplicates == [], table
+    # what the second run asked for: one page per repository and REST list (deployments,
+    # commits, issues, releases), one GraphQL query for every repository's pull requests
+    # and deployment statuses, nothing per record
+    requests = loads["second_requests"]
+    assert not any(endpoint in requests for endpoint in PER_PULL_REST)
+    assert requests.get("/repos/{owner}/{repo}/commits/{ref}/check-runs", 0) == 0
+    assert requests["/graphql"] == 1
+    assert sum(requests.values()) <= 4 * len(org.repositories) + 1
+
+
+def test_a_day_later_reads_only_what_changed(org, loads):
+    requests = loads["later_requests"]
+    assert not any(endpoint in requests for endpoint in PER_PULL_REST)
+    # One GraphQL query for every repository's changed pull requests and deployment
+    # statuses (a day of changes fits the first small pages), one page of each REST list
+    # per repository, and the check runs of the shas deployed since.
+    assert requests["/graphql"] == 1
+    check_runs = requests.get("/repos/{owner}/{repo}/commits/{ref}/check-runs", 0)
+    assert (
+        0
+        < check_runs
+        <= len(
+            {
+                (d.repository, d.sha)
+                for d in org.all_deployments()
+                if DAY_BEFORE.timestamp() - 3 * 86400 <= d.created_ts <= LATER.timestamp()
+            }
+        )
+    )
+    # (a range reaching behind the commits read this run asks the compare endpoint)
+    compares = requests.get("/repos/{owner}/{repo}/compare/{basehead}", 0)
+    assert sum(requests.values()) - check_runs - compares <= 4 * len(org.repositories) + 1
+    assert sum(requests.values()) <= 0.05 * sum(loads["first_requests"].values())
+
+    # exactly the pull requests updated since the cursor minus the 24-hour overlap
+    day_before = int(DAY_BEFORE.timestamp())
+    later = int(LATER.timestamp())
+    expected = 0
+    for repo in org.repositories:
+        before = [p for p in pulls_at(org, DAY_BEFORE) if p.repository == repo.full_name]
+        start = max(p.updated_at(day_before) for p in before) - 24 * 3600
+        expected += sum(
+            1
+            for p in pulls_at(org, LATER)
+            if p.repository == repo.full_name and p.updated_at(later) >= start
+        )
+    assert loads["later_rows"]["pull_requests"] == expected
+    changed = [p for p in pulls_at(org, LATER) if p.updated_at(later) != p.updated_at(day_before)]
+    assert 0 < len(changed) <= expected
+
+
+@pytest.fixture(scope="module")
+def workflow_org(org):
+    """The organisation with checkout-web deploying through an Actions workflow."""
+    repos = [
+        dataclasses.replace(r, deploy_via="workflow") if r.name == "checkout-web" else r
+        for r in org.repositories
+    ]
+    return dataclasses.replace(org, repositories=repos)
+
+
+def test_workflow_runs_of_the_deploy_workflow(workflow_org, tmp_path, monkeypatch):
+    repo = "acme/checkout-web"
+    with SandboxServer(workflow_org) as server:
+        monkeypatch.setenv("SOURCES__GITHUB__ACCESS_TOKEN", server.github_token)
+        pipeline = github_pipeline(tmp_path / "warehouse.duckdb", tmp_path / "dlt")
+
+        def run() -> None:
+            source = github_source(
+                [repo],
+                api_url=server.github_api_url,
+                deploy_workflow_patterns={repo: "^deploy (production|staging)$"},
+            ).with_resources("workflow_runs")
+            pipeline.run(source).raise_on_failed_jobs()
+
+        server.clock = DAY_BEFORE
+        run()
+        server.clock = NOW
+        server.reset_counts()
+        run()
+        later = dict(server.request_counts)
+    rows = query(
+        tmp_path / "warehouse.duckdb",
+        "select name, count(*) from raw_github.workflow_runs group by all",
+    )
+    deployments = [
+        d
+        for d in workflow_org.deployments[repo]
+        if d.created_ts <= int(NOW.timestamp()) and not d.transient_environment
+    ]
+    assert Counter(dict(rows)) == Counter(f"Deploy {d.environment}" for d in deployments)
+    assert later["/repos/{owner}/{repo}/actions/runs"] == 1
+
+
+def test_check_runs_can_be_limited_to_recent_deployments(server, token, tmp_path):
+    pipeline = github_pipeline(tmp_path / "warehouse.duckdb", tmp_path / "dlt")
+    server.reset_counts()
+    source = github_source(
+        ["acme/search-service"], api_url=server.github_api_url, check_runs_max_age_days=0
+    ).with_resources("check_runs")
+    pipeline.run(source).raise_on_failed_jobs()
+    assert "/repos/{owner}/{repo}/commits/{ref}/check-runs" not in server.request_counts
+
+
+def test_a_malformed_release_is_quarantined_and_read_again(org, server, token, tmp_path):
+    repo = next(name for name, releases in org.releases.items() if releases)
+    warehouse = tmp_path / "warehouse.duckdb"
+    pipeline = github_pipeline(warehouse, tmp_path / "dlt")
+
+    def run() -> None:
+        source = github_source([repo], api_url=server.github_api_url).with_resources("releases")
+        pipeline.run(source).raise_on_failed_jobs()
+
+    server.faults = Faults(seed=1, malformed={RELEASES: 1}, tools=("github",))
+    try:
+        run()
+        injected = dict(server.fronts["github"].faults_injected)
+    finally:
+        server.faults = None
+    assert injected == {"malformed": 1}
+    quarantined = query(
+        warehouse, "select entity, record_id, position, reason from raw_github.quarantine"
+    )
+    assert len(quarantined) == 1
+    entity, record_id, position, reason = quarantined[0]
+    assert entity == "releases"
+    assert position.startswith(f"/repos/{repo}/releases page 1 item ")
+    assert reason == "expected a timestamp, got 20240101"
+    releases = {r.release_id for r in org.releases[repo] if r.published_ts <= NOW.timestamp()}
+    loaded = {row[0] for row in query(warehouse, "select id from raw_github.releases")}
+    assert loaded == releases - {int(record_id)}
+
+    run()  # the cursor waited: the record is read again, whole this time
+    loaded = {row[0] for row in query(warehouse, "select id from raw_github.releases")}
+    assert loaded == releases
