@@ -20,6 +20,20 @@ storefront (Europe/Berlin), acme/catalog-api and acme/search-service (environmen
   13 stage          success                                     -> not production
   14 production-eu  success                                     -> not production
   weeks: 2025-12-29 -> 1, 2026-01-05 -> 1, 2026-01-12 -> 0
+
+Incidents (raw_pagerduty, and raw_files.incidents; raw_jira and the other raw_files tables are
+absent, as when those sources are disabled: their staging views build empty)
+  pagerduty Q1  payments-api   P1  2025-12-29 10:00Z -> 11:00Z             3600 s
+  pagerduty Q2  payments-api   P3  2025-12-30 09:00Z -> 2025-12-31 09:00+01:00  82800 s
+  pagerduty Q3  payments-api   P1  2026-01-13, acknowledged, open         -> left out
+  pagerduty Q4  catalog-api    P2  Sun 2026-01-04 22:00Z -> 23:30Z = Mon 00:30 Berlin  5400 s
+  pagerduty Q5  legacy-batch   P4  no configured repository                -> no stream
+  files     Q1  search-service SEV2 2026-01-06 09:00+01:00 -> 11:00+01:00  7200 s
+  files     INC-2 payments-api P1  2026-01-13 open                        -> left out
+  time to restore, all priorities:
+    payments   2025-12-29 n 2 (3600, 82800), 2026-01-05 n 0, 2026-01-12 n 0
+    storefront (first incident Sun 23:00 Berlin: week 2025-12-29) n 0, 2026-01-05 n 2
+      (5400, 7200), 2026-01-12 n 0
 """
 
 from __future__ import annotations
@@ -43,6 +57,8 @@ AS_OF = "2026-01-14T12:00:00Z"
 RAW_SQL = """
 create schema raw_github;
 create schema raw_config;
+create schema raw_pagerduty;
+create schema raw_files;
 
 create table raw_config.value_streams (
     value_stream_id varchar, name varchar, timezone varchar, production_pattern varchar,
@@ -164,6 +180,73 @@ from (values
     ('a4', '2025-12-30 13:00:00+00', 'a3'),
     ('a5', '2025-12-30 14:00:00+00', 'a4')
 ) as c(sha, authored_at, parents);
+
+create table raw_pagerduty.services (
+    id varchar, name varchar, description varchar, status varchar, html_url varchar,
+    escalation_policy_id varchar, team_ids varchar, created_at timestamptz,
+    updated_at timestamptz, last_incident_at timestamptz, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_pagerduty.services
+select id, name, null, 'active', null, 'EP1', 'T1', null, null, null, '1', 'p' || id
+from (values ('PS1', 'payments-api'), ('PS2', 'catalog-api'), ('PS3', 'legacy-batch'))
+    as v(id, name);
+
+create table raw_pagerduty.incidents (
+    id varchar, incident_number bigint, title varchar, summary varchar, description varchar,
+    status varchar, urgency varchar, priority_id varchar, priority_name varchar,
+    service_id varchar, service_name varchar, escalation_policy_id varchar, team_ids varchar,
+    incident_key varchar, html_url varchar, created_at timestamptz, updated_at timestamptz,
+    last_status_change_at timestamptz, acknowledged_at timestamptz, resolved_at timestamptz,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_pagerduty.incidents
+select
+    id, number, title, '[#' || number || '] ' || title, title, status, 'high',
+    'PR' || priority, priority, service_id, service_name, 'EP1', 'T1', 'dedup' || number,
+    null, created_at::timestamptz, created_at::timestamptz, created_at::timestamptz,
+    acknowledged_at::timestamptz, resolved_at::timestamptz, '1', 'i' || id
+from (values
+    ('Q1', 1, 'Error rate on payments-api', 'resolved', 'P1', 'PS1', 'payments-api',
+        '2025-12-29 10:00:00+00', '2025-12-29 10:05:00+00', '2025-12-29 11:00:00+00'),
+    ('Q2', 2, 'Slow payments', 'resolved', 'P3', 'PS1', 'payments-api',
+        '2025-12-30 09:00:00+00', null, '2025-12-31 09:00:00+01'),
+    ('Q3', 3, 'Payments timeouts', 'acknowledged', 'P1', 'PS1', 'payments-api',
+        '2026-01-13 08:00:00+00', '2026-01-13 08:10:00+00', null),
+    ('Q4', 4, 'Catalog stale', 'resolved', 'P2', 'PS2', 'catalog-api',
+        '2026-01-04 22:00:00+00', null, '2026-01-04 23:30:00+00'),
+    ('Q5', 5, 'Batch late', 'resolved', 'P4', 'PS3', 'legacy-batch',
+        '2026-01-05 10:00:00+00', null, '2026-01-05 11:00:00+00')
+) as v(id, number, title, status, priority, service_id, service_name,
+    created_at, acknowledged_at, resolved_at);
+
+create table raw_pagerduty.log_entries (
+    id varchar, incident_id varchar, type varchar, created_at timestamptz, summary varchar,
+    agent_id varchar, agent_type varchar, agent_name varchar, channel_type varchar,
+    channel_summary varchar, channel_details varchar, note varchar,
+    event_description varchar, service_id varchar, html_url varchar,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_pagerduty.log_entries values
+    ('L1', 'Q1', 'trigger_log_entry', '2025-12-29 10:00:00+00', 'Triggered', 'PS1',
+        'service_reference', 'payments-api', 'api', null, null, null,
+        'Error rate above 5%', 'PS1', null, '1', 'l1'),
+    ('L2', 'Q1', 'annotate_log_entry', '2025-12-29 10:30:00+00', 'Note added', 'U1',
+        'user_reference', 'Dev', 'note', 'Rolled back deployment 4', null,
+        'Rolled back deployment 4', null, 'PS1', null, '1', 'l2'),
+    ('L3', 'Q1', 'resolve_log_entry', '2025-12-29 11:00:00+00', 'Resolved', 'U1',
+        'user_reference', 'Dev', 'web', null, null, null, null, 'PS1', null, '1', 'l3');
+
+create table raw_files.incidents (
+    incident_id varchar, service varchar, title varchar, severity varchar, priority varchar,
+    started_at timestamptz, acknowledged_at timestamptz, resolved_at timestamptz,
+    caused_by_deployment_id varchar, url varchar, source_file varchar, source_line bigint,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_files.incidents values
+    ('Q1', 'search-service', 'Search down', 'SEV2', null, '2026-01-06 09:00:00+01',
+        null, '2026-01-06 11:00:00+01', '12', null, 'incidents.csv', 2, '1', 'f1'),
+    ('INC-2', 'payments-api', 'Refunds stuck', null, 'P1', '2026-01-13 09:00:00+00',
+        null, null, null, null, 'incidents.csv', 3, '1', 'f2');
 """
 
 
@@ -224,10 +307,10 @@ def test_build_runs_models_seeds_unit_and_data_tests(built):
         assert result["status"] in ("success", "pass"), result
         kind = result["unique_id"].split(".")[0]
         by_kind[kind] = by_kind.get(kind, 0) + 1
-    assert by_kind["model"] == 14
+    assert by_kind["model"] == 28
     assert by_kind["seed"] == 1
-    assert by_kind["unit_test"] == 4
-    assert by_kind["test"] >= 60
+    assert by_kind["unit_test"] == 8
+    assert by_kind["test"] >= 150
 
 
 def test_dim_value_streams(built):
@@ -392,6 +475,186 @@ def test_dbt_parse(tmp_path):
         "fct_deployments",
         "mart_dora_deployment_frequency",
         "int_deployments_unified",
+        "int_incidents_unified",
+        "fct_incidents",
+        "mart_dora_time_to_restore",
     } <= models
     source = manifest["sources"]["source.valuestream.raw_github.deployments"]
     assert source["meta"]["dagster"]["asset_key"] == ["raw_github", "deployments"]
+    for unique_id, source in manifest["sources"].items():
+        _, _, schema, table = unique_id.split(".")
+        assert source["meta"]["dagster"]["asset_key"] == [schema, table], unique_id
+
+
+def test_staging_views_of_absent_sources_are_empty(built):
+    warehouse, _ = built
+    counts = _query(
+        warehouse,
+        """
+        select
+            (select count(*) from staging.stg_jira__issues),
+            (select count(*) from staging.stg_jira__changelog_items),
+            (select count(*) from staging.stg_jira__statuses),
+            (select count(*) from staging.stg_jira__versions),
+            (select count(*) from staging.stg_files__deployments),
+            (select count(*) from staging.stg_files__work_items),
+            (select count(*) from staging.stg_files__environment_bookings),
+            (select count(*) from staging.stg_files__incidents),
+            (select count(*) from staging.stg_pagerduty__incidents)
+        """,
+    )
+    assert counts == [(0, 0, 0, 0, 0, 0, 0, 2, 5)]
+    types = dict(
+        _query(
+            warehouse,
+            """
+            select column_name, data_type from information_schema.columns
+            where table_schema = 'staging' and table_name = 'stg_files__deployments'
+            """,
+        )
+    )
+    assert types["finished_at"] == "TIMESTAMP"
+    assert types["source_line"] == "BIGINT"
+
+
+def test_fct_incidents(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select source, source_id, service, repository, value_stream_id, team_id,
+            priority_slice, started_at, resolved_at, is_resolved, time_to_restore_seconds,
+            resolved_week
+        from marts.fct_incidents
+        order by source desc, source_id
+        """,
+    )
+    d, dt = date, datetime
+    pay = ("payments-api", "acme/payments-api", "payments", "checkout")
+    assert rows == [
+        (
+            "pagerduty",
+            "Q1",
+            *pay,
+            "P1",
+            dt(2025, 12, 29, 10),
+            dt(2025, 12, 29, 11),
+            True,
+            3600.0,
+            d(2025, 12, 29),
+        ),
+        # resolved at 09:00+01:00
+        (
+            "pagerduty",
+            "Q2",
+            *pay,
+            "P3",
+            dt(2025, 12, 30, 9),
+            dt(2025, 12, 31, 8),
+            True,
+            82800.0,
+            d(2025, 12, 29),
+        ),
+        ("pagerduty", "Q3", *pay, "P1", dt(2026, 1, 13, 8), None, False, None, None),
+        # Sunday 23:30 UTC is Monday 00:30 in Berlin
+        (
+            "pagerduty",
+            "Q4",
+            "catalog-api",
+            "acme/catalog-api",
+            "storefront",
+            "catalog",
+            "P2",
+            dt(2026, 1, 4, 22),
+            dt(2026, 1, 4, 23, 30),
+            True,
+            5400.0,
+            d(2026, 1, 5),
+        ),
+        (
+            "pagerduty",
+            "Q5",
+            "legacy-batch",
+            None,
+            None,
+            None,
+            "P4",
+            dt(2026, 1, 5, 10),
+            dt(2026, 1, 5, 11),
+            True,
+            3600.0,
+            d(2026, 1, 5),
+        ),
+        ("files", "INC-2", *pay, "P1", dt(2026, 1, 13, 9), None, False, None, None),
+        # the configured service is NULL: the repository's name stands for it
+        (
+            "files",
+            "Q1",
+            "search-service",
+            "acme/search-service",
+            "storefront",
+            "search",
+            "SEV2",
+            dt(2026, 1, 6, 8),
+            dt(2026, 1, 6, 10),
+            True,
+            7200.0,
+            d(2026, 1, 5),
+        ),
+    ]
+    keys = _query(
+        warehouse,
+        "select source, incident_key from marts.fct_incidents where source_id = 'Q1' "
+        "order by source",
+    )
+    # md5('files:Q1'), md5('pagerduty:Q1'): the same tool id, two incidents
+    assert keys == [
+        ("files", "e2e372b5a5ced79f76b552d226843c9e"),
+        ("pagerduty", "4456bf2e0fb10deee37abf80dbc393de"),
+    ]
+    notes = _query(
+        warehouse,
+        "select notes from marts.fct_incidents where incident_key = "
+        "'4456bf2e0fb10deee37abf80dbc393de'",
+    )
+    assert notes == [("Error rate above 5%\nRolled back deployment 4",)]
+
+
+def test_mart_dora_time_to_restore(built):
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select value_stream_id, week_start, priority, incidents_resolved, median_seconds,
+            p75_seconds, p95_seconds
+        from marts.mart_dora_time_to_restore
+        order by value_stream_id, priority, week_start
+        """,
+    )
+    d = date
+    expected = [
+        ("payments", d(2025, 12, 29), "P1", 1, 3600.0, 3600.0, 3600.0),
+        ("payments", d(2026, 1, 5), "P1", 0, None, None, None),
+        ("payments", d(2026, 1, 12), "P1", 0, None, None, None),
+        ("payments", d(2025, 12, 29), "P3", 1, 82800.0, 82800.0, 82800.0),
+        ("payments", d(2026, 1, 5), "P3", 0, None, None, None),
+        ("payments", d(2026, 1, 12), "P3", 0, None, None, None),
+        # (3600, 82800): median 43200, p75 3600 + 0.75 * 79200, p95 3600 + 0.95 * 79200
+        ("payments", d(2025, 12, 29), "all", 2, 43200.0, 63000.0, 78840.0),
+        ("payments", d(2026, 1, 5), "all", 0, None, None, None),
+        ("payments", d(2026, 1, 12), "all", 0, None, None, None),
+        ("storefront", d(2025, 12, 29), "P2", 0, None, None, None),
+        ("storefront", d(2026, 1, 5), "P2", 1, 5400.0, 5400.0, 5400.0),
+        ("storefront", d(2026, 1, 12), "P2", 0, None, None, None),
+        ("storefront", d(2025, 12, 29), "SEV2", 0, None, None, None),
+        ("storefront", d(2026, 1, 5), "SEV2", 1, 7200.0, 7200.0, 7200.0),
+        ("storefront", d(2026, 1, 12), "SEV2", 0, None, None, None),
+        ("storefront", d(2025, 12, 29), "all", 0, None, None, None),
+        # (5400, 7200): median 6300, p75 5400 + 0.75 * 1800, p95 5400 + 0.95 * 1800
+        ("storefront", d(2026, 1, 5), "all", 2, 6300.0, 6750.0, 7110.0),
+        ("storefront", d(2026, 1, 12), "all", 0, None, None, None),
+    ]
+    assert [row[:4] for row in rows] == [row[:4] for row in expected]
+    for got, want in zip(rows, expected, strict=True):
+        for value, wanted in zip(got[4:], want[4:], strict=True):
+            assert value == (None if wanted is None else pytest.approx(wanted)), (got, want)
