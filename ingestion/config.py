@@ -40,6 +40,7 @@ DEFAULT_PRODUCTION_PATTERN = "^prod(uction)?$"
 DEFAULT_ATTRIBUTION_WINDOW_HOURS = 24
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_INCIDENT_LABEL = "incident"
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # GitHub owners: letters, digits, single hyphens; repository names: letters, digits, . _ -
@@ -162,6 +163,23 @@ class Defaults(_Section):
 class GitHubSource(_Section):
     enabled: bool = True
     api_url: str = DEFAULT_GITHUB_API_URL
+    # Issues carrying this label (case-insensitive) are incidents.
+    incident_label: str = DEFAULT_INCIDENT_LABEL
+    # Repository "owner/name" -> regular expression of its deploy workflow's name (matched
+    # case-insensitively); those runs load as `workflow_runs`.
+    deploy_workflows: dict[
+        Annotated[str, AfterValidator(_check_repo)],
+        Annotated[str, AfterValidator(_check_pattern)],
+    ] = {}
+
+    @field_validator("incident_label")
+    @classmethod
+    def _valid_label(cls, value: str) -> str:
+        if not value.strip():
+            raise PydanticCustomError(
+                "vsm_label", "expected a label name, got {got}", {"got": _show(value)}
+            )
+        return value
 
     @field_validator("api_url")
     @classmethod
@@ -547,8 +565,8 @@ def _path(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part == "function-before[_repository_entry(), RepositoryEntry]":
-            continue
+        elif part in ("function-before[_repository_entry(), RepositoryEntry]", "[key]"):
+            continue  # pydantic's names for a validator and for a mapping's key
         else:
             text += f".{part}" if text else str(part)
     return f"{text}: " if text else ""

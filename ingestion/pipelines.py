@@ -105,14 +105,16 @@ def jira_pipeline(
 def github_source_from_config(config: VsmConfig, **kwargs: Any) -> DltSource:
     """The GitHub source for every configured repository.
 
-    The API URL comes from `SOURCES__GITHUB__API_URL` when set, else from `valuestream.yml`;
-    the token is resolved by dlt (`SOURCES__GITHUB__ACCESS_TOKEN` or `.dlt/secrets.toml`).
+    The API URL comes from `SOURCES__GITHUB__API_URL` when set, else from `valuestream.yml`,
+    as do the incident label and the deploy workflows (`sources.github`); the token is
+    resolved by dlt (`SOURCES__GITHUB__ACCESS_TOKEN` or `.dlt/secrets.toml`).
     """
     from ingestion.sources.github import github_source
 
-    kwargs.setdefault(
-        "api_url", os.environ.get("SOURCES__GITHUB__API_URL") or config.sources.github.api_url
-    )
+    section = config.sources.github
+    kwargs.setdefault("api_url", os.environ.get("SOURCES__GITHUB__API_URL") or section.api_url)
+    kwargs.setdefault("incident_label", section.incident_label)
+    kwargs.setdefault("deploy_workflow_patterns", dict(section.deploy_workflows))
     return github_source(config.repositories(), **kwargs)
 
 

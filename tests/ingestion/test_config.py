@@ -306,3 +306,68 @@ def test_jira_and_pagerduty_sections(tmp_path):
         'valuestream.yml: sources.jira.projects[1]: expected a Jira project key such as "CHK", '
         'got "chk"',
     ]
+
+
+def test_github_incident_label_and_deploy_workflows(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            VALID
+            + """\
+sources:
+  github:
+    incident_label: sev
+    deploy_workflows: {acme/payments-api: "^Deploy (prod|production)$"}
+""",
+        )
+    )
+    github = config.sources.github
+    assert github.incident_label == "sev"
+    assert github.deploy_workflows == {"acme/payments-api": "^Deploy (prod|production)$"}
+    # defaults
+    default = load_config(write(tmp_path, VALID)).sources.github
+    assert (default.incident_label, default.deploy_workflows) == ("incident", {})
+
+
+def test_github_source_from_config_passes_the_label_and_workflows(tmp_path, monkeypatch):
+    from ingestion import pipelines
+
+    seen = {}
+
+    def fake(repositories, **kwargs):
+        seen.update(kwargs)
+
+    monkeypatch.setattr("ingestion.sources.github.github_source", fake)
+    monkeypatch.delenv("SOURCES__GITHUB__API_URL", raising=False)
+    config = load_config(
+        write(
+            tmp_path,
+            VALID
+            + """\
+sources:
+  github: {incident_label: sev, deploy_workflows: {acme/payments-api: "^Deploy"}}
+""",
+        )
+    )
+    pipelines.github_source_from_config(config)
+    assert seen["incident_label"] == "sev"
+    assert seen["deploy_workflow_patterns"] == {"acme/payments-api": "^Deploy"}
+
+
+def test_github_incident_label_and_deploy_workflow_errors(tmp_path):
+    assert errors(
+        tmp_path,
+        VALID
+        + """\
+sources:
+  github:
+    incident_label: " "
+    deploy_workflows: {payments: "^Deploy", acme/search: "^Deploy ("}
+""",
+    ) == [
+        'valuestream.yml: sources.github.incident_label: expected a label name, got " "',
+        'valuestream.yml: sources.github.deploy_workflows.payments: expected "owner/name", '
+        'got "payments"',
+        "valuestream.yml: sources.github.deploy_workflows.acme/search: expected a regular "
+        'expression, got "^Deploy (" (missing ), unterminated subpattern at position 8)',
+    ]

@@ -6,8 +6,8 @@ Resources (schema `raw_github`, all merged on their primary keys):
 
 - `deployments`, `deployment_statuses`: newest first, re-read back to the newest known
   creation time minus an overlap window so that statuses reported late are picked up.
-- `commits`: the default-branch history, read `since` the newest committed date minus an
-  overlap.
+- `commits`: the default-branch history, read from the head until every parent chain
+  reaches a head loaded last time (`history`): dates cannot tell when a commit landed.
 - `deployment_ranges`, `deployment_commits`: for each successful production deployment (its
   environment matches the repository's production pattern, case-insensitively), the commits
   its sha reaches and the previous successful production deployment's sha does not. Ranges
@@ -17,7 +17,7 @@ Resources (schema `raw_github`, all merged on their primary keys):
 - `pull_requests`, `pull_request_reviews`, `pull_request_commits`: newest update first, many
   per GraphQL query, back to the newest known update minus an overlap (`pulls`).
 - `check_runs`, `releases`, `issues`, `workflow_runs`: REST, from per-repository cursors
-  (`activity`); selected with `all_entities=True`.
+  (`activity`); `all_entities=False` leaves these and the pull requests out.
 
 With `use_graphql` (the default) deployment statuses and pull requests come through GraphQL
 (`graphql`, `queries`) and are written exactly as the REST fallback writes them (`rows`).
@@ -31,14 +31,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import dlt
 from dlt.extract import DltResource
 
-from ingestion.quarantine import route, with_quarantine_table
+from ingestion.quarantine import QuarantineRow, route, with_quarantine_table
 
 from . import activity, pulls, queries, settings
+from .checks import checked_row
 from .graphql import GraphQLClient
 from .helpers import (
     CommitGraph,
@@ -52,6 +54,7 @@ from .helpers import (
     parse_timestamp,
     status_row,
 )
+from .history import HistoryWalk
 from .rows import graphql_commit_row, graphql_status_row
 
 __all__ = [
@@ -124,7 +127,8 @@ def github_source(
     incident_label: str = settings.DEFAULT_INCIDENT_LABEL,
     deploy_workflow_patterns: Mapping[str, str] | None = None,
     check_runs_max_age_days: float | None = None,
-    all_entities: bool = False,
+    all_entities: bool = True,
+    commits_since: datetime | str | None = None,
 ) -> Sequence[DltResource]:
     """GitHub deployments, commits and commit ranges of `repositories`, and (selected with
     `all_entities`) their pull requests, reviews, check runs, releases, issues and
@@ -138,7 +142,9 @@ def github_source(
         api_url: REST root; `https://HOST/api/v3` for GitHub Enterprise
             (`SOURCES__GITHUB__API_URL`).
         production_pattern: pattern for repositories given without one.
-        commits_overlap_hours: commits are re-read this far behind the newest one loaded.
+        commits_overlap_hours: used once, for a state written by versions that read commits
+            `since` the newest committed date minus this overlap; commits are now read from
+            the branch head until their parent chains reach the heads loaded last time.
         deployments_overlap_days: deployments (and their statuses) are re-read this far behind
             the newest one loaded.
         per_page: page size of list endpoints (GitHub allows up to 100).
@@ -160,8 +166,10 @@ def github_source(
             which dominates a first load (a year of a 400-repository organisation: ~10,000).
         all_entities: also select `pull_requests`, `pull_request_reviews`,
             `pull_request_commits`, `check_runs`, `releases`, `issues` and `workflow_runs`
-            (`ACTIVITY_RESOURCES`). Off by default until the config selects them; they can
-            also be picked with `github_source(...).with_resources(...)`.
+            (`ACTIVITY_RESOURCES`), as by default; False loads only `CORE_RESOURCES`. Any
+            set can be picked with `github_source(...).with_resources(...)`.
+        commits_since: on a first load, read the history committed since this time only
+            (later runs walk back from the head to the heads loaded, whatever the dates).
     """
     repos = _repositories(repositories, production_pattern)
     options = _Options(
@@ -175,6 +183,9 @@ def github_source(
         pull_requests_overlap=timedelta(hours=pull_requests_overlap_hours),
         issues_overlap=timedelta(hours=issues_overlap_hours),
         incident_label=incident_label,
+        commits_since=parse_timestamp(commits_since)
+        if isinstance(commits_since, str)
+        else commits_since,
     )
     runs = _Runs(repos, options)
     workflow_patterns = dict(deploy_workflow_patterns or {})
@@ -190,9 +201,10 @@ def github_source(
         state = dlt.current.resource_state()
         for repo in repos:
             fetched = run.deployments(repo)
-            if fetched.rows:
-                yield fetched.rows
-            _remember_deployment_window(state, repo.repo, fetched)
+            yield from route([*fetched.rows, *fetched.quarantined])
+            # A quarantined deployment or status is read again next run: the window waits.
+            if not fetched.has_quarantined:
+                _remember_deployment_window(state, repo.repo, fetched)
 
     @dlt.resource(
         write_disposition="merge",
@@ -203,9 +215,9 @@ def github_source(
     def deployment_statuses() -> Iterator[list[dict[str, Any]]]:
         run = runs.current()
         for repo in repos:
-            rows = [s for statuses in run.deployments(repo).statuses.values() for s in statuses]
-            if rows:
-                yield rows
+            fetched = run.deployments(repo)
+            rows = [s for statuses in fetched.statuses.values() for s in statuses]
+            yield from route([*rows, *fetched.quarantined_statuses])
 
     @dlt.resource(
         write_disposition="merge",
@@ -215,18 +227,23 @@ def github_source(
     )
     def commits() -> Iterator[list[dict[str, Any]]]:
         run = runs.current()
-        state = dlt.current.resource_state().setdefault("last_committed_at", {})
+        state = dlt.current.resource_state()
+        heads = state.setdefault("heads", {})
         for repo in repos:
             history = run.history(repo)
+            quarantined = run.quarantined_commits(repo)
             found_elsewhere = run.ranges(repo).extra_commits
-            known = {row["sha"] for row in history}
+            # A quarantined commit is left to the next run's history (not taken from the
+            # compare endpoint meanwhile), so the table and the quarantine agree.
+            known = {row["sha"] for row in history} | {q.record_id for q in quarantined}
             rows = history + [row for row in found_elsewhere if row["sha"] not in known]
-            if rows:
-                yield rows
-            newest = max((r["committed_at"] for r in history if r["committed_at"]), default=None)
-            previous = parse_timestamp(state.get(repo.repo))
-            if newest and (previous is None or newest > previous):
-                state[repo.repo] = newest.isoformat()
+            yield from route([*rows, *quarantined])
+            if quarantined:
+                continue  # read again next run: the known heads wait
+            head = run.history_head(repo)
+            if head:
+                heads[repo.repo] = [head]
+                state.get("last_committed_at", {}).pop(repo.repo, None)
 
     @dlt.resource(
         write_disposition="merge",
@@ -241,7 +258,10 @@ def github_source(
             ranges = run.ranges(repo)
             if ranges.rows:
                 yield ranges.rows
-            if ranges.last_deployment:
+            # With a deployment or commit in quarantine the ranges are computed again from
+            # the same place next run, when the record is whole.
+            quarantined = run.deployments(repo).has_quarantined or run.quarantined_commits(repo)
+            if ranges.last_deployment and not quarantined:
                 state[repo.repo] = ranges.last_deployment
 
     @dlt.resource(
@@ -388,12 +408,13 @@ def github_source(
             else:
                 window.pop("oldest_unfinished_at", None)
 
-    # The tables after the first five keep records that break their contract aside, in
-    # `quarantine` (`checks`).
+    # Records that break their table's contract are kept aside, in `quarantine` (`checks`);
+    # the ranges are computed, never read, so they have none.
     return (
-        deployments,
-        deployment_statuses,
-        commits,
+        *(
+            with_quarantine_table(resource)
+            for resource in (deployments, deployment_statuses, commits)
+        ),
         deployment_ranges,
         deployment_commits,
         *(
@@ -426,6 +447,7 @@ class _Options:
     pull_requests_overlap: timedelta = timedelta(hours=settings.PULL_REQUESTS_OVERLAP_HOURS)
     issues_overlap: timedelta = timedelta(hours=settings.ISSUES_OVERLAP_HOURS)
     incident_label: str = settings.DEFAULT_INCIDENT_LABEL
+    commits_since: datetime | None = None
 
 
 @dataclass
@@ -434,6 +456,12 @@ class _Deployments:
     statuses: dict[int, list[dict[str, Any]]]
     newest_created_at: datetime | None
     oldest_unfinished_at: datetime | None
+    quarantined: list[QuarantineRow] = field(default_factory=list)
+    quarantined_statuses: list[QuarantineRow] = field(default_factory=list)
+
+    @property
+    def has_quarantined(self) -> bool:
+        return bool(self.quarantined or self.quarantined_statuses)
 
 
 @dataclass
@@ -479,9 +507,10 @@ class _Run:
         self.client = GitHubClient(options.api_url, options.access_token, options.per_page)
         source_state = dlt.current.source_state()
         resources = copy.deepcopy(source_state.get("resources", {}))
-        self.committed_cursor: dict[str, str] = resources.get("commits", {}).get(
-            "last_committed_at", {}
-        )
+        commits_state = resources.get("commits", {})
+        self.known_heads: dict[str, list[str]] = commits_state.get("heads", {})
+        # Written by versions that read commits `since` a date; used once, then replaced.
+        self.committed_cursor: dict[str, str] = commits_state.get("last_committed_at", {})
         self.deployment_cursor: dict[str, dict[str, str]] = resources.get("deployments", {}).get(
             "window", {}
         )
@@ -495,6 +524,8 @@ class _Run:
         self._pulls: dict[str, pulls.PullRequests] = {}
         self._probes: dict[str, dict[str, Any]] | None = None
         self._history: dict[str, list[dict[str, Any]]] = {}
+        self._quarantined_commits: dict[str, list[QuarantineRow]] = {}
+        self._heads: dict[str, str | None] = {}
         self._deployments: dict[str, _Deployments] = {}
         self._ranges: dict[str, _Ranges] = {}
 
@@ -507,34 +538,76 @@ class _Run:
     # -- commits
 
     def history(self, repo: Repository) -> list[dict[str, Any]]:
-        if repo.repo not in self._history and self.options.graphql_history:
-            self._history[repo.repo] = self._graphql_history(repo)
+        """The default branch's commits new since the heads loaded last time (every commit on
+        a first load, or those committed since `commits_since`), read from the head until
+        every parent chain is closed by commits already loaded (`history.HistoryWalk`)."""
         if repo.repo not in self._history:
-            # Without `sha` GitHub lists the default branch: no request for its name.
-            params: dict[str, Any] = {}
-            cursor = parse_timestamp(self.committed_cursor.get(repo.repo))
-            if cursor:
-                since = cursor - self.options.commits_overlap
-                params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-            rows = [
-                commit_row(repo.repo, item)
-                for page in self.client.pages(settings.COMMITS.format(repo=repo.repo), params)
-                for item in page
-            ]
-            self._history[repo.repo] = rows
+            known = self.known_heads.get(repo.repo) or []
+            since = self._history_since(repo, bool(known))
+            walk = HistoryWalk(known)
+            pages = (
+                self._graphql_history_pages(repo, since)
+                if self.options.graphql_history
+                else self._rest_history_pages(repo, since)
+            )
+            read = 0
+            for page in pages:
+                read += 1
+                walk.add(page)
+                if walk.closed:
+                    break  # the rest of the history is loaded already
+            self._history[repo.repo] = walk.rows
+            self._quarantined_commits[repo.repo] = walk.quarantined
+            self._heads[repo.repo] = walk.head
             logger.info(
-                "github: %s: %d commits%s (rate limit remaining %s)",
+                "github: %s: %d commits in %d pages%s%s (rate limit remaining %s)",
                 repo.repo,
-                len(rows),
-                f" since {params['since']}" if "since" in params else "",
+                len(walk.rows),
+                read,
+                f", {len(walk.new)} new since the last head" if known else "",
+                f" since {since.isoformat()}" if since else "",
                 self.client.rate_limit_remaining,
             )
         return self._history[repo.repo]
 
-    def _graphql_history(self, repo: Repository) -> list[dict[str, Any]]:
-        owner, name = repo.repo.split("/", 1)
+    def history_head(self, repo: Repository) -> str | None:
+        """The branch head this run read (None for an empty repository)."""
+        self.history(repo)
+        return self._heads.get(repo.repo)
+
+    def _history_since(self, repo: Repository, has_known_heads: bool) -> datetime | None:
+        if has_known_heads:
+            return None
+        # A state written before the heads were kept: its date cursor, this once.
         cursor = parse_timestamp(self.committed_cursor.get(repo.repo))
-        since = cursor - self.options.commits_overlap if cursor else None
+        if cursor:
+            return cursor - self.options.commits_overlap
+        return self.options.commits_since
+
+    def _rest_history_pages(
+        self, repo: Repository, since: datetime | None
+    ) -> Iterator[list[dict[str, Any] | QuarantineRow]]:
+        # Without `sha` GitHub lists the default branch: no request for its name.
+        params: dict[str, Any] = {}
+        if since is not None:
+            params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        path = settings.COMMITS.format(repo=repo.repo)
+        for number, page in enumerate(self.client.pages(path, params), 1):
+            yield [
+                checked_row(
+                    partial(commit_row, repo.repo, item),
+                    item,
+                    entity="commits",
+                    position=f"{path} page {number} item {index}",
+                    columns=settings.COMMIT_CONTRACT,
+                )
+                for index, item in enumerate(page)
+            ]
+
+    def _graphql_history_pages(
+        self, repo: Repository, since: datetime | None
+    ) -> Iterator[list[dict[str, Any] | QuarantineRow]]:
+        owner, name = repo.repo.split("/", 1)
         variables: dict[str, Any] = {
             "owner": owner,
             "name": name,
@@ -542,26 +615,33 @@ class _Run:
             "pageSize": settings.HISTORY_PAGE_SIZE,
             "cursor": None,
         }
-        rows: list[dict[str, Any]] = []
+        number = 0
         while True:
+            number += 1
             data = self.graphql.query(queries.BRANCH_HISTORY, variables)
             branch = (data.get("repository") or {}).get("defaultBranchRef") or {}
             history = (branch.get("target") or {}).get("history")
             if history is None:  # an empty repository has no default branch yet
-                break
-            rows.extend(graphql_commit_row(repo.repo, node) for node in history["nodes"] or [])
+                return
+            yield [
+                checked_row(
+                    partial(graphql_commit_row, repo.repo, node),
+                    node,
+                    entity="commits",
+                    position=f"GraphQL history page {number} item {index}",
+                    columns=settings.COMMIT_CONTRACT,
+                )
+                for index, node in enumerate(history["nodes"] or [])
+            ]
             page = history["pageInfo"]
             if not page.get("hasNextPage"):
-                break
+                return
             variables["cursor"] = page["endCursor"]
-        logger.info(
-            "github: %s: %d commits%s via GraphQL (%s points left)",
-            repo.repo,
-            len(rows),
-            f" since {variables['since']}" if since else "",
-            self.graphql.remaining,
-        )
-        return rows
+
+    def quarantined_commits(self, repo: Repository) -> list[QuarantineRow]:
+        """This run's commits of `repo` that broke the contract (after `history`)."""
+        self.history(repo)
+        return self._quarantined_commits.get(repo.repo, [])
 
     # -- pull requests
 
@@ -650,8 +730,21 @@ class _Run:
     def _read_deployments(self, repo: Repository) -> _Deployments:
         start = self._window_start(repo)
         rows: list[dict[str, Any]] = []
-        for page in self.client.pages(settings.DEPLOYMENTS.format(repo=repo.repo)):
-            page_rows = [deployment_row(repo.repo, item) for item in page]
+        quarantined: list[QuarantineRow] = []
+        path = settings.DEPLOYMENTS.format(repo=repo.repo)
+        for number, page in enumerate(self.client.pages(path), 1):
+            checked = [
+                checked_row(
+                    partial(deployment_row, repo.repo, item),
+                    item,
+                    entity="deployments",
+                    position=f"{path} page {number} item {index}",
+                    columns=settings.DEPLOYMENT_CONTRACT,
+                )
+                for index, item in enumerate(page)
+            ]
+            quarantined.extend(r for r in checked if isinstance(r, QuarantineRow))
+            page_rows = [r for r in checked if isinstance(r, dict)]
             rows.extend(r for r in page_rows if start is None or r["created_at"] >= start)
             # Newest first: once a page reaches behind the window, older pages are known.
             if start is not None and any(r["created_at"] < start for r in page_rows):
@@ -660,14 +753,23 @@ class _Run:
         if self.options.use_graphql and rows:
             statuses = self._graphql_statuses(repo, rows, start)
         unfinished: list[datetime] = []
+        quarantined_statuses: list[QuarantineRow] = []
         for row in rows:
             if row["id"] not in statuses:
                 path = settings.DEPLOYMENT_STATUSES.format(repo=repo.repo, deployment_id=row["id"])
-                statuses[row["id"]] = [
-                    status_row(repo.repo, row["id"], item)
-                    for page in self.client.pages(path)
-                    for item in page
+                checked = [
+                    checked_row(
+                        partial(status_row, repo.repo, row["id"], item),
+                        item,
+                        entity="deployment_statuses",
+                        position=f"{path} page {number} item {index}",
+                        columns=settings.DEPLOYMENT_STATUS_CONTRACT,
+                    )
+                    for number, page in enumerate(self.client.pages(path), 1)
+                    for index, item in enumerate(page)
                 ]
+                quarantined_statuses.extend(r for r in checked if isinstance(r, QuarantineRow))
+                statuses[row["id"]] = [r for r in checked if isinstance(r, dict)]
             if final_status(statuses[row["id"]])[0] is None:
                 unfinished.append(row["created_at"])
         logger.info(
@@ -683,6 +785,8 @@ class _Run:
             statuses=statuses,
             newest_created_at=max((r["created_at"] for r in rows), default=None),
             oldest_unfinished_at=min(unfinished, default=None),
+            quarantined=quarantined,
+            quarantined_statuses=quarantined_statuses,
         )
 
     def _graphql_statuses(
@@ -718,11 +822,13 @@ class _Run:
                 if row is None or (connection_of_statuses.get("pageInfo") or {}).get("hasNextPage"):
                     continue
                 converted = [
-                    graphql_status_row(repo.repo, row["id"], row["environment"], status)
+                    _graphql_status(repo.repo, row, status)
                     for status in connection_of_statuses.get("nodes") or []
                 ]
-                if all(status is not None for status in converted):
-                    found[row["id"]] = [status for status in converted if status is not None]
+                # A status that breaks the contract sends its deployment to REST, whose
+                # answer is quarantined with its REST position.
+                if all(isinstance(status, dict) for status in converted):
+                    found[row["id"]] = [s for s in converted if isinstance(s, dict)]
             page = connection["pageInfo"]
             if reached_start or not page.get("hasNextPage"):
                 break
@@ -815,6 +921,24 @@ class _Run:
         graph.add(rows)
         result.extra_commits.extend(rows)
         return [row["sha"] for row in rows]
+
+
+def _graphql_status(
+    repository: str, deployment: Mapping[str, Any], node: Mapping[str, Any]
+) -> dict[str, Any] | QuarantineRow | None:
+    try:
+        row = graphql_status_row(repository, deployment["id"], deployment["environment"], node)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # asked by REST, whose answer is checked (and quarantined) there
+    if row is None:
+        return None
+    return checked_row(
+        lambda: row,
+        node,
+        entity="deployment_statuses",
+        position="GraphQL",
+        columns=settings.DEPLOYMENT_STATUS_CONTRACT,
+    )
 
 
 def _newest(rows: list[dict[str, Any]], column: str) -> datetime | None:

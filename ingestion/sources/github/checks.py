@@ -56,10 +56,20 @@ def _reason(error: BaseException) -> str:
 
 
 def _record_id(payload: Any) -> str | None:
-    if isinstance(payload, Mapping):
-        for key in ("id", "number", "sha", "oid"):
-            if payload.get(key) is not None:
-                return str(payload[key])
+    """The record's id; when the id itself is what broke (missing, or of the wrong type), the
+    last segment of its API `url`, which names it too (`.../commits/{sha}`)."""
+    if not isinstance(payload, Mapping):
+        return None
+    for key, kind in (("id", int), ("number", int), ("sha", str), ("oid", str)):
+        value = payload.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            return str(value)
+    url = payload.get("url")
+    if isinstance(url, str) and url.strip("/"):
+        return url.rstrip("/").rsplit("/", 1)[-1]
+    for key in ("id", "number", "sha", "oid"):
+        if payload.get(key) is not None:
+            return str(payload[key])
     return None
 
 

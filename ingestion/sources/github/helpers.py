@@ -12,7 +12,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator
 from requests import Response
 
-from .._http import parse_timestamp, raise_for_answer, retrying_session
+from .._http import parse_timestamp, raise_for_answer, require_json, retrying_session
 from . import settings
 
 __all__ = [
@@ -80,7 +80,8 @@ class GitHubClient:
         )
 
     def _check(self, response: Response, *args: Any, **kwargs: Any) -> None:
-        """Response hook: count, note the rate limit, turn errors into one clear line."""
+        """Response hook: count, note the rate limit, turn errors into one clear line, and
+        retry a successful answer whose body is cut short."""
         self.requests += 1
         remaining = response.headers.get("X-RateLimit-Remaining")
         if remaining is not None:
@@ -94,6 +95,8 @@ class GitHubClient:
             auth_hint=f"set {settings.TOKEN_SETTING} to a token that can read this repository",
             retryable=_is_rate_limited,
         )
+        # A 200 whose JSON body is cut short is retried like a dropped connection.
+        require_json(response)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self.rest.get(path, params=dict(params or {}), hooks={"response": [self._check]})
@@ -129,6 +132,14 @@ class GitHubClient:
 # --------------------------------------------------------------------------- rows
 
 
+def _time(value: Any, name: str) -> datetime | None:
+    """`parse_timestamp`, its error naming the field (for the quarantine's reason)."""
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from error
+
+
 def _login(user: Mapping[str, Any] | None) -> str | None:
     return user.get("login") if user else None
 
@@ -144,8 +155,8 @@ def deployment_row(repository: str, item: Mapping[str, Any]) -> dict[str, Any]:
         "original_environment": item.get("original_environment"),
         "description": item.get("description"),
         "creator_login": _login(item.get("creator")),
-        "created_at": parse_timestamp(item.get("created_at")),
-        "updated_at": parse_timestamp(item.get("updated_at")),
+        "created_at": _time(item.get("created_at"), "created_at"),
+        "updated_at": _time(item.get("updated_at"), "updated_at"),
         "production_environment": item.get("production_environment"),
         "transient_environment": item.get("transient_environment"),
     }
@@ -160,8 +171,8 @@ def status_row(repository: str, deployment_id: int, item: Mapping[str, Any]) -> 
         "environment": item.get("environment"),
         "description": item.get("description"),
         "creator_login": _login(item.get("creator")),
-        "created_at": parse_timestamp(item.get("created_at")),
-        "updated_at": parse_timestamp(item.get("updated_at")),
+        "created_at": _time(item.get("created_at"), "created_at"),
+        "updated_at": _time(item.get("updated_at"), "updated_at"),
         "log_url": item.get("log_url") or item.get("target_url"),
     }
 
@@ -178,9 +189,9 @@ def commit_row(repository: str, item: Mapping[str, Any]) -> dict[str, Any]:
         "author_name": author.get("name"),
         "author_email": author.get("email"),
         "author_login": _login(item.get("author")),
-        "authored_at": parse_timestamp(author.get("date")),
+        "authored_at": _time(author.get("date"), "commit.author.date"),
         "committer_login": _login(item.get("committer")),
-        "committed_at": parse_timestamp(committer.get("date")),
+        "committed_at": _time(committer.get("date"), "commit.committer.date"),
         "parent_shas": " ".join(parents),
         "parent_count": len(parents),
     }

@@ -94,6 +94,21 @@ COMMIT_COLUMNS: dict[str, Any] = {
     "parent_count": _column("bigint"),
 }
 
+# The contract a record is checked against before it is loaded (`checks.checked_row`): the
+# table's columns, and the times the ranges, windows and cursors are computed from required.
+DEPLOYMENT_CONTRACT: dict[str, Any] = {
+    **DEPLOYMENT_COLUMNS,
+    "created_at": _column("timestamp", nullable=False),
+}
+DEPLOYMENT_STATUS_CONTRACT: dict[str, Any] = {
+    **DEPLOYMENT_STATUS_COLUMNS,
+    "created_at": _column("timestamp", nullable=False),
+}
+COMMIT_CONTRACT: dict[str, Any] = {
+    **COMMIT_COLUMNS,
+    "committed_at": _column("timestamp", nullable=False),
+}
+
 # --------------------------------------------------------------------------- GraphQL
 
 # Below this many points left, the client sleeps until the budget resets.
