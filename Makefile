@@ -44,7 +44,7 @@ browser:  ## Install Debian's Chromium for the browser tests (when missing)
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
-	@/usr/bin/chromium --version
+	@dpkg-query -W -f='chromium $${Version}\n' chromium 2>/dev/null || test -x /usr/bin/chromium
 
 demo: setup  ## Build the sandbox organisation, run the pipeline, serve the dashboards
 	$(BIN)/vsm demo
