@@ -1,10 +1,9 @@
 """Time to restore service (metrics.md 2.4) on the sandbox, against its ground truth.
 
 The ground truth's `time_to_restore` covers PagerDuty incidents and GitHub issues labelled
-`incident`. GitHub issues are not ingested yet, so the weekly figures are recomputed from the
-truth's own incident rows restricted to PagerDuty, with the truth's percentile function; the
-GitHub-issue incidents are checked to be the only difference. Counts are exact, durations
-within one second.
+`incident`, both ingested. The weekly figures per priority are recomputed from the truth's
+own incident rows with its percentile function; the 'all' rows are also compared with the
+truth's published figures. Counts are exact, durations within one second.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from tests.e2e.conftest import PipelineHome
 
 pytestmark = pytest.mark.e2e
 
-INGESTED_SOURCES = {"pagerduty"}
+INGESTED_SOURCES = {"pagerduty", "github"}
 
 
 def _mart_rows(pipeline_home: PipelineHome, sql: str) -> list[tuple]:
@@ -74,9 +73,7 @@ def _assert_equal_stats(mart: dict, truth: dict) -> None:
             assert got == (0, None, None, None), (key, got)
 
 
-def test_weekly_time_to_restore_equals_the_sandbox_for_pagerduty_incidents(
-    refreshed, pipeline_home: PipelineHome
-) -> None:
+def test_weekly_time_to_restore_equals_the_sandbox(refreshed, pipeline_home: PipelineHome) -> None:
     timezones = _timezones(pipeline_home)
     truth_groups = _truth_restore_times(pipeline_home, timezones, INGESTED_SOURCES)
     truth = {key: _stats(values) for key, values in truth_groups.items() if key[1] == "all"}
@@ -106,17 +103,15 @@ def test_time_to_restore_by_priority_equals_the_sandbox(
     _assert_equal_stats(mart, truth)
 
 
-def test_the_truths_own_weekly_figures_differ_only_by_github_issue_incidents(
+def test_the_mart_equals_the_truths_published_weekly_figures(
     refreshed, pipeline_home: PipelineHome
 ) -> None:
-    """The truth's time_to_restore is what the mart must equal once GitHub issues are in."""
-    timezones = _timezones(pipeline_home)
-    every_source = _truth_restore_times(pipeline_home, timezones, {"pagerduty", "github"})
-    recomputed = {
-        (stream, week): _stats(values)
-        for (stream, priority, week), values in every_source.items()
-        if priority == "all"
-    }
+    rows = _mart_rows(
+        pipeline_home,
+        "select value_stream_id, week_start, incidents_resolved, median_seconds, "
+        "p75_seconds, p95_seconds from mart_dora_time_to_restore where priority = 'all'",
+    )
+    mart = {(stream, week): tuple(rest) for stream, week, *rest in rows}
     published = {
         (row["value_stream_id"], row["week_start"]): (
             row["n"],
@@ -125,10 +120,17 @@ def test_the_truths_own_weekly_figures_differ_only_by_github_issue_incidents(
             row["p95"],
         )
         for row in pipeline_home.truth.time_to_restore
+        if row["n"]
     }
-    assert recomputed == published
+    assert sum(n for n, *_ in published.values()) > 100
+    for key, (n, *durations) in published.items():
+        assert mart[key][0] == n, (key, mart[key], n)
+        for got, wanted in zip(mart[key][1:], durations, strict=True):
+            assert got == pytest.approx(wanted, abs=1.0), (key, mart[key], durations)
     sources = {row["source"] for row in pipeline_home.truth.incidents}
-    assert sources - INGESTED_SOURCES <= {"github"}
+    assert sources == INGESTED_SOURCES
+    github = _mart_rows(pipeline_home, "select count(*) from fct_incidents where source = 'github'")
+    assert github[0][0] == sum(1 for r in pipeline_home.truth.incidents if r["source"] == "github")
 
 
 def test_every_pagerduty_incident_is_in_fct_incidents(

@@ -24,6 +24,12 @@ files_incidents as (
 
 ),
 
+github_issues as (
+
+    select * from {{ ref('stg_github__issues') }}
+
+),
+
 repositories as (
 
     select * from {{ ref('stg_config__repositories') }}
@@ -134,15 +140,39 @@ files_incidents_normalized as (
 
 ),
 
--- The seam for more incident tools: GitHub issues labelled as incidents join here as a
--- `github_incidents_normalized` CTE with the same columns (source 'github', source_id
--- "owner/repo#number", the issue's repository as source_service_name, its `sev*` label as
--- severity, created/closed as started/resolved) and one more `union all` below.
+-- GitHub issues labelled as incidents: opened = started, closed = resolved; the issue's
+-- repository names the service; its first `sev*` label is the severity.
+github_incidents_normalized as (
+
+    select
+        'github' as source,
+        {{ dbt.concat(['repository', "'#'", dbt.safe_cast('issue_number', dbt.type_string())]) }}
+            as source_id,
+        repository as source_service_name,
+        title,
+        body as description,
+        cast(null as {{ dbt.type_string() }}) as notes,
+        cast(null as {{ dbt.type_string() }}) as priority,
+        {{ regex_extract('labels', "'\"(sev[^\"]*)\"'") }} as severity,
+        cast(null as {{ dbt.type_string() }}) as urgency,
+        case when closed_at is null then 'open' else 'resolved' end as status,
+        cast(null as {{ dbt.type_string() }}) as caused_by_deployment_id,
+        url,
+        created_at as started_at,
+        cast(null as {{ dbt.type_timestamp() }}) as acknowledged_at,
+        closed_at as resolved_at
+    from github_issues
+    where is_incident
+
+),
+
 incidents_from_every_tool as (
 
     select {{ incident_columns | join(', ') }} from pagerduty_incidents_normalized
     union all
     select {{ incident_columns | join(', ') }} from files_incidents_normalized
+    union all
+    select {{ incident_columns | join(', ') }} from github_incidents_normalized
 
 ),
 
