@@ -9,7 +9,6 @@ DBT_DIR := dbt_project
 
 # Telemetry off for every tool, in every target.
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-export RUNTIME__DLT_TELEMETRY := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DAGSTER_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1

@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+from ingestion import pipelines
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
@@ -13,7 +15,6 @@ DAGSTER_YAML = PROJECT_ROOT / "dagster.yaml"
 # Telemetry of every tool we ship stays off, whatever entry point imports us first.
 TELEMETRY_OFF = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "RUNTIME__DLT_TELEMETRY": "false",
     "RUNTIME__DLTHUB_TELEMETRY": "false",
     "DAGSTER_DISABLE_TELEMETRY": "true",
     "DO_NOT_TRACK": "1",
@@ -28,16 +29,17 @@ def disable_telemetry() -> None:
 
 
 def vsm_home() -> Path:
-    """The data folder (`VSM_HOME`, default `./.vsm`), created when missing."""
-    home = Path(os.environ.get("VSM_HOME", ".vsm")).expanduser().resolve()
+    """The data folder (`VSM_HOME`, default `./.vsm`) as an absolute path, created when
+    missing; the rule itself lives with the pipelines (`ingestion.pipelines.vsm_home`)."""
+    home = pipelines.vsm_home().expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     return home
 
 
 def warehouse_path() -> Path:
-    """The DuckDB warehouse that dlt and dbt write (`VSM_WAREHOUSE` overrides)."""
-    override = os.environ.get("VSM_WAREHOUSE")
-    return Path(override).expanduser().resolve() if override else vsm_home() / "warehouse.duckdb"
+    """The DuckDB warehouse that dlt and dbt write (`VSM_WAREHOUSE` overrides), absolute."""
+    vsm_home()
+    return pipelines.warehouse_path().expanduser().resolve()
 
 
 def marts_path() -> Path:

@@ -88,7 +88,13 @@ def test_sandbox_export_writes_jsonl(tmp_path: Path) -> None:
     folder = tmp_path / "raw"
     result = _vsm("sandbox", "export", str(folder), "--now", "2026-11-23", home=tmp_path)
     assert result.returncode == 0, result.stderr
-    deployments = folder / "deployments.jsonl"
-    lines = deployments.read_text().splitlines()
-    assert len(lines) > 100
-    assert "deployment_id" in json.loads(lines[0]) or "id" in json.loads(lines[0])
+    from datetime import UTC, datetime
+
+    from ingestion.sandbox import generate_organisation
+
+    org = generate_organisation(tier="small", seed=7, now=datetime(2026, 11, 23, tzinfo=UTC))
+    rows = [json.loads(line) for line in (folder / "deployments.jsonl").read_text().splitlines()]
+    assert sorted(row["deployment_id"] for row in rows) == sorted(
+        d.deployment_id for d in org.all_deployments()
+    )
+    assert f"{len(rows):>10}  {folder / 'deployments.jsonl'}" in result.stdout
