@@ -62,11 +62,13 @@ create schema raw_files;
 
 create table raw_config.value_streams (
     value_stream_id varchar, name varchar, timezone varchar, production_pattern varchar,
-    attribution_window_hours bigint, _dlt_load_id varchar, _dlt_id varchar
+    attribution_window_hours bigint, hotfix_labels varchar, hotfix_branch_prefixes varchar,
+    _dlt_load_id varchar, _dlt_id varchar
 );
 insert into raw_config.value_streams values
-    ('payments', 'Payments', 'UTC', '^prod(uction)?$', 24, '1', 'v1'),
-    ('storefront', 'Storefront', 'Europe/Berlin', '^prod(uction)?$', 24, '1', 'v2');
+    ('payments', 'Payments', 'UTC', '^prod(uction)?$', 24, '["hotfix"]', '["hotfix/"]', '1', 'v1'),
+    ('storefront', 'Storefront', 'Europe/Berlin', '^prod(uction)?$', 24, '["hotfix"]',
+        '["hotfix/"]', '1', 'v2');
 
 create table raw_config.teams (
     team_id varchar, name varchar, value_stream_id varchar, _dlt_load_id varchar, _dlt_id varchar
