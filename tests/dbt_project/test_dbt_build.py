@@ -307,9 +307,9 @@ def test_build_runs_models_seeds_unit_and_data_tests(built):
         assert result["status"] in ("success", "pass"), result
         kind = result["unique_id"].split(".")[0]
         by_kind[kind] = by_kind.get(kind, 0) + 1
-    assert by_kind["model"] == 29
+    assert by_kind["model"] == 33
     assert by_kind["seed"] == 1
-    assert by_kind["unit_test"] == 8
+    assert by_kind["unit_test"] == 9
     assert by_kind["test"] >= 150
 
 
