@@ -58,8 +58,6 @@ final as (
         pull_request_number,
         authored_at,
         deployed_at,
-        {{ utc_to_local_timestamp('deployed_at', "coalesce(timezone, 'UTC')") }}
-            as deployed_at_local,
         lead_time_seconds,
         exclusion_reason is not null as is_excluded,
         exclusion_reason

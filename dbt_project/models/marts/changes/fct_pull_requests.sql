@@ -110,9 +110,7 @@ joined as (
         pull_requests.created_at,
         review_summary.first_review_at,
         pull_requests.merged_at,
-        shipped.deployed_at,
-        {{ utc_to_local_timestamp('shipped.deployed_at', "coalesce(shipped.timezone, 'UTC')") }}
-            as deployed_at_local
+        shipped.deployed_at
     from pull_requests
     left join repositories
         on lower(pull_requests.repository) = lower(repositories.repository)
