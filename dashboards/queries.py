@@ -112,8 +112,9 @@ def week_bounds() -> tuple[date, date] | None:
     """The first and last week_start in the deployment frequency mart, or None when empty."""
     frame = run_query(
         """
-        select min(week_start) as first_week, max(week_start) as last_week
+        select min(period_start) as first_week, max(period_start) as last_week
         from mart_dora_deployment_frequency
+        where grain = 'week' and slice = 'value_stream'
         """
     )
     if frame.empty or pd.isna(frame.loc[0, "first_week"]):
@@ -132,7 +133,7 @@ def weekly_deployment_frequency(
         select
             f.value_stream_id,
             f.value_stream_name,
-            f.week_start,
+            f.period_start as week_start,
             f.iso_year,
             f.iso_week,
             f.deployments,
@@ -141,16 +142,18 @@ def weekly_deployment_frequency(
             f.trailing_12w_deployments_per_week,
             f.band,
             f.report_year,
-            f.week_start = latest.last_week as week_in_progress
+            f.period_start = latest.last_week as week_in_progress
         from mart_dora_deployment_frequency as f
         join (
-            select value_stream_id, max(week_start) as last_week
+            select value_stream_id, max(period_start) as last_week
             from mart_dora_deployment_frequency
+            where grain = 'week' and slice = 'value_stream'
             group by value_stream_id
         ) as latest on latest.value_stream_id = f.value_stream_id
-        where list_contains(?, f.value_stream_id)
-          and f.week_start between ? and ?
-        order by f.value_stream_name, f.week_start
+        where f.grain = 'week' and f.slice = 'value_stream'
+          and list_contains(?, f.value_stream_id)
+          and f.period_start between ? and ?
+        order by f.value_stream_name, f.period_start
         """,
         [list(value_stream_ids), first_week, last_week],
     )

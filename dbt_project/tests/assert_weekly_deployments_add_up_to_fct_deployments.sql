@@ -7,10 +7,11 @@ weeks as (
 
     select
         value_stream_id,
-        min(week_start) as first_week_start,
-        max(week_start) as last_week_start,
+        min(period_start) as first_week_start,
+        max(period_start) as last_week_start,
         sum(deployments) as deployments
     from {{ ref('mart_dora_deployment_frequency') }}
+    where grain = 'week' and slice = 'value_stream'
     group by value_stream_id
 
 ),

@@ -209,10 +209,12 @@ def write_marts(
         con.execute(
             """
             create table mart_dora_deployment_frequency (
-                value_stream_id varchar, value_stream_name varchar, week_start date,
-                iso_year integer, iso_week integer, deployments integer,
-                deployment_days integer, deployments_per_day double,
-                trailing_12w_deployments_per_week double, band varchar, report_year integer
+                grain varchar, period_start date, slice varchar, value_stream_id varchar,
+                value_stream_name varchar, slice_value varchar, iso_year integer,
+                iso_week integer, deployments integer, deployment_days integer,
+                days_measured integer, deployments_per_day double,
+                trailing_window_weeks double, trailing_12w_deployments_per_week double,
+                band varchar, report_year integer
             )
             """
         )
@@ -223,21 +225,27 @@ def write_marts(
             iso = week_start.isocalendar()
             week_rows.append(
                 (
+                    "week",
+                    week_start,
+                    "value_stream",
                     stream_id,
                     names[stream_id],
-                    week_start,
+                    stream_id,
                     iso.year,
                     iso.week,
                     count,
                     days,
+                    7,
                     count / 7,
+                    12.0,
                     trailing,
                     band,
                     2023,
                 )
             )
         con.executemany(
-            "insert into mart_dora_deployment_frequency values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into mart_dora_deployment_frequency values "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             week_rows,
         )
     finally:

@@ -41,10 +41,10 @@ def test_fixture_weeks_match_its_deployments(marts_file):
     try:
         mismatches = con.execute(
             """
-            select m.value_stream_id, m.week_start, m.deployments, count(d.source_id)
+            select m.value_stream_id, m.period_start, m.deployments, count(d.source_id)
             from main.mart_dora_deployment_frequency m
             left join main.fct_deployments d
-              on d.value_stream_id = m.value_stream_id and d.finished_week = m.week_start
+              on d.value_stream_id = m.value_stream_id and d.finished_week = m.period_start
              and d.is_production_deployment
             group by all
             having m.deployments <> count(d.source_id)

@@ -297,6 +297,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
     yield warehouse, run_results
 
 
+def built_target(run_results: dict) -> Path:
+    """The target folder the build wrote `run_results` to."""
+    return Path(run_results["args"]["target_path"])
+
+
 def _query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -309,10 +314,15 @@ def test_build_runs_models_seeds_unit_and_data_tests(built):
         assert result["status"] in ("success", "pass"), result
         kind = result["unique_id"].split(".")[0]
         by_kind[kind] = by_kind.get(kind, 0) + 1
-    assert by_kind["model"] == 29
-    assert by_kind["seed"] == 1
-    assert by_kind["unit_test"] == 8
-    assert by_kind["test"] >= 150
+    # Every model, seed, unit test and data test of the project ran.
+    manifest = json.loads((built_target(run_results) / "manifest.json").read_text())
+    declared: dict[str, int] = {}
+    for unique_id in [*manifest["nodes"], *manifest.get("unit_tests", {})]:
+        kind = unique_id.split(".")[0]
+        if kind in ("model", "seed", "test", "unit_test"):
+            declared[kind] = declared.get(kind, 0) + 1
+    assert {k: by_kind.get(k, 0) for k in declared} == declared
+    assert by_kind["model"] >= 29 and by_kind["unit_test"] >= 9 and by_kind["test"] >= 150
 
 
 def test_dim_value_streams(built):
@@ -398,21 +408,65 @@ def test_mart_dora_deployment_frequency(built):
     rows = _query(
         warehouse,
         """
-        select value_stream_id, value_stream_name, week_start, iso_year, iso_week,
+        select value_stream_id, value_stream_name, period_start, iso_year, iso_week,
             deployments, deployment_days, round(deployments_per_day, 6),
             round(trailing_12w_deployments_per_week, 6), band, report_year
         from marts.mart_dora_deployment_frequency
-        order by value_stream_id, week_start
+        where grain = 'week' and slice = 'value_stream'
+        order by value_stream_id, period_start
         """,
     )
     d = date
+    # The week in progress (as of Wednesday 2026-01-14) is measured over its 3 days so far.
     assert rows == [
         ("payments", "Payments", d(2025, 12, 29), 2026, 1, 3, 2, 0.428571, 3.0, "high", 2023),
         ("payments", "Payments", d(2026, 1, 5), 2026, 2, 0, 0, 0.0, 1.5, "high", 2023),
-        ("payments", "Payments", d(2026, 1, 12), 2026, 3, 1, 1, 0.142857, 1.333333, "high", 2023),
+        ("payments", "Payments", d(2026, 1, 12), 2026, 3, 1, 1, 0.333333, 1.333333, "high", 2023),
         ("storefront", "Storefront", d(2025, 12, 29), 2026, 1, 1, 1, 0.142857, 1.0, "high", 2023),
         ("storefront", "Storefront", d(2026, 1, 5), 2026, 2, 1, 1, 0.142857, 1.0, "high", 2023),
         ("storefront", "Storefront", d(2026, 1, 12), 2026, 3, 0, 0, 0.0, 0.666667, "medium", 2023),
+    ]
+
+
+def test_mart_dora_deployment_frequency_slices_add_up(built):
+    """Per value stream and grain, the team and service slices add up to the stream's
+    deployments (every deployment of the dataset has a team and a service), and the months
+    and days add up to the weeks."""
+    warehouse, _ = built
+    rows = _query(
+        warehouse,
+        """
+        select value_stream_id, grain, slice, sum(deployments)
+        from marts.mart_dora_deployment_frequency
+        group by value_stream_id, grain, slice
+        order by value_stream_id, grain, slice
+        """,
+    )
+    totals = {(r[0], r[1], r[2]): r[3] for r in rows}
+    assert {k: v for k, v in totals.items() if k[0] == "payments"} == {
+        ("payments", grain, slice_name): 4
+        for grain in ("day", "month", "week")
+        for slice_name in ("service", "team", "value_stream")
+    }
+    assert {k: v for k, v in totals.items() if k[0] == "storefront"} == {
+        ("storefront", grain, slice_name): 2
+        for grain in ("day", "month", "week")
+        for slice_name in ("service", "team", "value_stream")
+    }
+    days = _query(
+        warehouse,
+        """
+        select slice_value, min(period_start), max(period_start), count(*)
+        from marts.mart_dora_deployment_frequency
+        where grain = 'day' and slice = 'service'
+        group by slice_value order by slice_value
+        """,
+    )
+    # A service is measured from its first production deployment's day to the as-of day.
+    assert days == [
+        ("catalog-api", date(2025, 12, 29), date(2026, 1, 14), 17),
+        ("payments-api", date(2025, 12, 29), date(2026, 1, 14), 17),
+        ("search-service", date(2026, 1, 6), date(2026, 1, 14), 9),
     ]
 
 
@@ -427,14 +481,19 @@ def test_mart_column_types(built):
         """,
     )
     assert rows == [
+        ("grain", "VARCHAR"),
+        ("period_start", "DATE"),
+        ("slice", "VARCHAR"),
         ("value_stream_id", "VARCHAR"),
         ("value_stream_name", "VARCHAR"),
-        ("week_start", "DATE"),
+        ("slice_value", "VARCHAR"),
         ("iso_year", "INTEGER"),
         ("iso_week", "INTEGER"),
         ("deployments", "INTEGER"),
         ("deployment_days", "INTEGER"),
+        ("days_measured", "INTEGER"),
         ("deployments_per_day", "DOUBLE"),
+        ("trailing_window_weeks", "DOUBLE"),
         ("trailing_12w_deployments_per_week", "DOUBLE"),
         ("band", "VARCHAR"),
         ("report_year", "INTEGER"),
@@ -627,10 +686,11 @@ def test_mart_dora_time_to_restore(built):
     rows = _query(
         warehouse,
         """
-        select value_stream_id, week_start, priority, incidents_resolved, median_seconds,
+        select value_stream_id, period_start, priority, incidents_resolved, median_seconds,
             p75_seconds, p95_seconds
         from marts.mart_dora_time_to_restore
-        order by value_stream_id, priority, week_start
+        where grain = 'week' and slice = 'value_stream'
+        order by value_stream_id, priority, period_start
         """,
     )
     d = date

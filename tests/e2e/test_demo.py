@@ -59,7 +59,8 @@ def test_demo_serves_dashboards_with_the_sandbox_numbers(tmp_path: Path) -> None
 
         con = duckdb.connect(str(tmp_path / "marts.duckdb"), read_only=True)
         rows = con.execute(
-            "select value_stream_id, week_start, deployments from mart_dora_deployment_frequency"
+            "select value_stream_id, period_start as week_start, deployments "
+            "from mart_dora_deployment_frequency where grain = 'week' and slice = 'value_stream'"
         ).fetchall()
         con.close()
         truth = ground_truth(generate_organisation(tier="small", seed=7, now=NOW))

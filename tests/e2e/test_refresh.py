@@ -20,7 +20,8 @@ def test_first_refresh_publishes_the_marts(refreshed, pipeline_home: PipelineHom
 def test_weekly_deployment_frequency_equals_the_sandbox(refreshed, pipeline_home) -> None:
     con = duckdb.connect(str(pipeline_home.marts), read_only=True)
     rows = con.execute(
-        "select value_stream_id, week_start, deployments from mart_dora_deployment_frequency"
+        "select value_stream_id, period_start as week_start, deployments "
+        "from mart_dora_deployment_frequency where grain = 'week' and slice = 'value_stream'"
     ).fetchall()
     con.close()
     mart = {(vs, week): n for vs, week, n in rows}

@@ -79,8 +79,9 @@ def test_weekly_time_to_restore_equals_the_sandbox(refreshed, pipeline_home: Pip
     truth = {key: _stats(values) for key, values in truth_groups.items() if key[1] == "all"}
     rows = _mart_rows(
         pipeline_home,
-        "select value_stream_id, priority, week_start, incidents_resolved, median_seconds, "
-        "p75_seconds, p95_seconds from mart_dora_time_to_restore where priority = 'all'",
+        "select value_stream_id, priority, period_start as week_start, incidents_resolved, "
+        "median_seconds, p75_seconds, p95_seconds from mart_dora_time_to_restore "
+        "where priority = 'all' and grain = 'week' and slice = 'value_stream'",
     )
     mart = {(stream, priority, week): tuple(rest) for stream, priority, week, *rest in rows}
     assert sum(n for n, *_ in truth.values()) > 100
@@ -95,8 +96,9 @@ def test_time_to_restore_by_priority_equals_the_sandbox(
     truth = {key: _stats(values) for key, values in truth_groups.items() if key[1] != "all"}
     rows = _mart_rows(
         pipeline_home,
-        "select value_stream_id, priority, week_start, incidents_resolved, median_seconds, "
-        "p75_seconds, p95_seconds from mart_dora_time_to_restore where priority != 'all'",
+        "select value_stream_id, priority, period_start as week_start, incidents_resolved, "
+        "median_seconds, p75_seconds, p95_seconds from mart_dora_time_to_restore "
+        "where priority != 'all' and grain = 'week' and slice = 'value_stream'",
     )
     mart = {(stream, priority, week): tuple(rest) for stream, priority, week, *rest in rows}
     assert {priority for _, priority, _ in truth} >= {"P1", "P2", "P3"}
@@ -108,8 +110,9 @@ def test_the_mart_equals_the_truths_published_weekly_figures(
 ) -> None:
     rows = _mart_rows(
         pipeline_home,
-        "select value_stream_id, week_start, incidents_resolved, median_seconds, "
-        "p75_seconds, p95_seconds from mart_dora_time_to_restore where priority = 'all'",
+        "select value_stream_id, period_start as week_start, incidents_resolved, median_seconds, "
+        "p75_seconds, p95_seconds from mart_dora_time_to_restore where priority = 'all' "
+        "and grain = 'week' and slice = 'value_stream'",
     )
     mart = {(stream, week): tuple(rest) for stream, week, *rest in rows}
     published = {

@@ -161,6 +161,7 @@ final as (
         is_production_environment,
         is_production_deployment,
         change_count,
+        finished_at_local,
         cast(finished_at_local as date) as finished_local_date,
         cast({{ dbt.date_trunc('week', 'finished_at_local') }} as date) as finished_week
     from localized

@@ -1,8 +1,8 @@
 with
 
-weeks as (
+periods as (
 
-    select * from {{ ref('int_production_deployments_aggregated_to_weeks') }}
+    select * from {{ ref('int_production_deployments_aggregated_to_periods') }}
 
 ),
 
@@ -12,63 +12,36 @@ value_streams as (
 
 ),
 
-benchmarks as (
-
-    select * from {{ ref('dora_benchmarks') }}
-    where
-        report_year = {{ var('dora_report_year') }}
-        and metric = 'deployment_frequency'
-
-),
-
--- A week takes the best-ranked band whose [lower_bound, upper_bound) interval holds its
--- trailing average (NULL bounds are open).
-banded as (
-
-    select
-        weeks.value_stream_id,
-        weeks.week_start,
-        benchmarks.band,
-        row_number() over (
-            partition by weeks.value_stream_id, weeks.week_start
-            order by benchmarks.band_rank
-        ) as band_preference
-    from weeks
-    inner join benchmarks
-        on
-            (
-                benchmarks.lower_bound is null
-                or weeks.trailing_12w_deployments_per_week >= benchmarks.lower_bound
-            )
-            and (
-                benchmarks.upper_bound is null
-                or weeks.trailing_12w_deployments_per_week < benchmarks.upper_bound
-            )
-
-),
-
 final as (
 
     select
-        weeks.value_stream_id,
+        periods.grain,
+        periods.period_start,
+        periods.slice,
+        periods.value_stream_id,
         value_streams.value_stream_name,
-        weeks.week_start,
-        cast(extract(isoyear from weeks.week_start) as integer) as iso_year,
-        cast(extract(week from weeks.week_start) as integer) as iso_week,
-        weeks.deployments,
-        weeks.deployment_days,
-        cast(weeks.deployments as double precision) / 7 as deployments_per_day,
-        weeks.trailing_12w_deployments_per_week,
-        banded.band,
+        periods.slice_value,
+        case
+            when periods.grain = 'week'
+                then cast(extract(isoyear from periods.period_start) as integer)
+        end as iso_year,
+        case
+            when periods.grain = 'week'
+                then cast(extract(week from periods.period_start) as integer)
+        end as iso_week,
+        periods.deployments,
+        periods.deployment_days,
+        periods.days_measured,
+        cast(periods.deployments as double precision)
+        / periods.days_measured as deployments_per_day,
+        periods.trailing_window_weeks,
+        periods.trailing_12w_deployments_per_week,
+        {{ dora_band('deployment_frequency', 'periods.trailing_12w_deployments_per_week') }}
+            as band,
         cast({{ var('dora_report_year') }} as integer) as report_year
-    from weeks
+    from periods
     inner join value_streams
-        on weeks.value_stream_id = value_streams.value_stream_id
-    left join banded
-        on
-            weeks.value_stream_id = banded.value_stream_id
-            and weeks.week_start = banded.week_start
-            and banded.band_preference = 1
+        on periods.value_stream_id = value_streams.value_stream_id
 
 )
 

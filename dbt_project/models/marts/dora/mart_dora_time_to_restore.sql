@@ -13,83 +13,123 @@ value_streams as (
 
 ),
 
--- The last week of the spine is the week containing the as-of instant in each stream's
--- own timezone; the first is the week the stream's first known incident started.
-as_of_weeks as (
-
-    select
-        value_stream_id,
-        cast(
-            {{ dbt.date_trunc(
-                'week', utc_to_local_timestamp(as_of_timestamp(), 'timezone')
-            ) }} as date
-        ) as as_of_week
-    from value_streams
-
-),
-
-week_bounds as (
+localized as (
 
     select
         incidents.value_stream_id,
-        min(incidents.started_week) as first_week_start,
-        min(as_of_weeks.as_of_week) as last_week_start
+        incidents.team_id,
+        incidents.service,
+        incidents.priority_slice,
+        incidents.is_resolved,
+        incidents.time_to_restore_seconds,
+        {{ utc_to_local_timestamp(
+            'incidents.started_at', "coalesce(value_streams.timezone, 'UTC')"
+        ) }} as started_at_local,
+        {{ utc_to_local_timestamp(
+            'incidents.resolved_at', "coalesce(value_streams.timezone, 'UTC')"
+        ) }} as resolved_at_local,
+        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
+            as as_of_local_date
     from incidents
-    inner join as_of_weeks
-        on incidents.value_stream_id = as_of_weeks.value_stream_id
-    group by incidents.value_stream_id
+    inner join value_streams
+        on incidents.value_stream_id = value_streams.value_stream_id
 
 ),
 
-week_spine as (
+resolved as (
 
-    {{ value_stream_week_spine('week_bounds') }}
+    select * from localized
+    where is_resolved
 
 ),
 
--- Every priority a stream's incidents carry, and 'all' (every incident, whatever its
--- priority): each is a slice with its own full run of weeks.
-stream_priorities as (
+started_by_slice as (
+
+    {{ dora_slices('localized', 'started_at_local', grains=['day']) }}
+
+),
+
+resolved_by_period as (
+
+    {{ dora_slices('resolved', 'resolved_at_local') }}
+
+),
+
+-- A slice is measured from the day its first known incident started through the as-of
+-- day in the stream's own timezone.
+bounds as (
+
+    select
+        value_stream_id,
+        slice,
+        slice_value,
+        min(period_start) as first_local_date,
+        min(as_of_local_date) as last_local_date
+    from started_by_slice
+    group by value_stream_id, slice, slice_value
+
+),
+
+spine as (
+
+    {{ dora_period_spine('bounds') }}
+
+),
+
+-- Every priority a slice's incidents carry, and 'all' (every incident, whatever its
+-- priority): each is a row of its own for every period.
+slice_priorities as (
 
     select distinct
         value_stream_id,
+        slice,
+        slice_value,
         priority_slice as priority
-    from incidents
+    from started_by_slice
     union all
     select distinct
         value_stream_id,
+        slice,
+        slice_value,
         'all' as priority
-    from incidents
+    from started_by_slice
 
 ),
 
--- A resolved incident counts in the week of its resolution, once in its priority's slice
--- and once in 'all'; a negative duration (resolved before it started) is excluded.
+-- A resolved incident counts in the period of its resolution, once in its priority and
+-- once in 'all'; a negative duration (resolved before it started) is excluded.
 restore_times as (
 
     select
         value_stream_id,
-        resolved_week,
+        slice,
+        slice_value,
+        grain,
+        period_start,
         time_to_restore_seconds,
         priority_slice as priority
-    from incidents
-    where is_resolved
+    from resolved_by_period
     union all
     select
         value_stream_id,
-        resolved_week,
+        slice,
+        slice_value,
+        grain,
+        period_start,
         time_to_restore_seconds,
         'all' as priority
-    from incidents
-    where is_resolved
+    from resolved_by_period
 
 ),
 
-weekly_stats as (
+period_stats as (
 
     select
         value_stream_id,
-        resolved_week as week_start,
+        slice,
+        slice_value,
+        grain,
+        period_start,
         priority,
         sum(case when time_to_restore_seconds >= 0 then 1 else 0 end) as incidents_resolved,
         sum(case when time_to_restore_seconds < 0 then 1 else 0 end) as negative_excluded,
@@ -103,34 +143,49 @@ weekly_stats as (
             'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.95
         ) }} as p95_seconds
     from restore_times
-    group by value_stream_id, resolved_week, priority
+    group by value_stream_id, slice, slice_value, grain, period_start, priority
 
 ),
 
 final as (
 
     select
-        week_spine.value_stream_id,
+        spine.grain,
+        spine.period_start,
+        spine.slice,
+        spine.value_stream_id,
         value_streams.value_stream_name,
-        week_spine.week_start,
-        cast(extract(isoyear from week_spine.week_start) as integer) as iso_year,
-        cast(extract(week from week_spine.week_start) as integer) as iso_week,
-        stream_priorities.priority,
-        cast(coalesce(weekly_stats.incidents_resolved, 0) as integer) as incidents_resolved,
-        cast(weekly_stats.median_seconds as double precision) as median_seconds,
-        cast(weekly_stats.p75_seconds as double precision) as p75_seconds,
-        cast(weekly_stats.p95_seconds as double precision) as p95_seconds,
-        cast(coalesce(weekly_stats.negative_excluded, 0) as integer) as negative_excluded
-    from week_spine
+        spine.slice_value,
+        slice_priorities.priority,
+        cast(coalesce(period_stats.incidents_resolved, 0) as integer) as incidents_resolved,
+        cast(period_stats.median_seconds as double precision) as median_seconds,
+        cast(period_stats.p75_seconds as double precision) as p75_seconds,
+        cast(period_stats.p95_seconds as double precision) as p95_seconds,
+        cast(coalesce(period_stats.negative_excluded, 0) as integer) as negative_excluded,
+        case
+            when spine.grain = 'week'
+                then cast(extract(isoyear from spine.period_start) as integer)
+        end as iso_year,
+        case
+            when spine.grain = 'week'
+                then cast(extract(week from spine.period_start) as integer)
+        end as iso_week
+    from spine
     inner join value_streams
-        on week_spine.value_stream_id = value_streams.value_stream_id
-    inner join stream_priorities
-        on week_spine.value_stream_id = stream_priorities.value_stream_id
-    left join weekly_stats
+        on spine.value_stream_id = value_streams.value_stream_id
+    inner join slice_priorities
         on
-            week_spine.value_stream_id = weekly_stats.value_stream_id
-            and week_spine.week_start = weekly_stats.week_start
-            and stream_priorities.priority = weekly_stats.priority
+            spine.value_stream_id = slice_priorities.value_stream_id
+            and spine.slice = slice_priorities.slice
+            and spine.slice_value = slice_priorities.slice_value
+    left join period_stats
+        on
+            spine.value_stream_id = period_stats.value_stream_id
+            and spine.slice = period_stats.slice
+            and spine.slice_value = period_stats.slice_value
+            and spine.grain = period_stats.grain
+            and spine.period_start = period_stats.period_start
+            and slice_priorities.priority = period_stats.priority
 
 )
 

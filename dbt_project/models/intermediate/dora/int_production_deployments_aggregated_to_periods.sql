@@ -1,0 +1,196 @@
+with
+
+deployments as (
+
+    select * from {{ ref('int_deployments_unified') }}
+
+),
+
+value_streams as (
+
+    select * from {{ ref('stg_config__value_streams') }}
+
+),
+
+production_deployments as (
+
+    select
+        value_stream_id,
+        team_id,
+        service,
+        finished_at_local
+    from deployments
+    where is_production_deployment and value_stream_id is not null
+
+),
+
+sliced as (
+
+    {{ dora_slices('production_deployments', 'finished_at_local') }}
+
+),
+
+sliced_by_day as (
+
+    {{ dora_slices('production_deployments', 'finished_at_local', grains=['day']) }}
+
+),
+
+daily_counts as (
+
+    select
+        value_stream_id,
+        slice,
+        slice_value,
+        period_start as deployment_date,
+        count(*) as deployments
+    from sliced_by_day
+    group by value_stream_id, slice, slice_value, period_start
+
+),
+
+-- Each slice is measured from its first production deployment through the day holding
+-- the as-of instant in the stream's own timezone.
+bounds as (
+
+    select
+        daily_counts.value_stream_id,
+        daily_counts.slice,
+        daily_counts.slice_value,
+        min(daily_counts.deployment_date) as first_local_date,
+        min({{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }})
+            as last_local_date
+    from daily_counts
+    inner join value_streams
+        on daily_counts.value_stream_id = value_streams.value_stream_id
+    group by daily_counts.value_stream_id, daily_counts.slice, daily_counts.slice_value
+
+),
+
+spine as (
+
+    {{ dora_period_spine('bounds') }}
+
+),
+
+periods as (
+
+    select
+        spine.value_stream_id,
+        spine.slice,
+        spine.slice_value,
+        spine.grain,
+        spine.period_start,
+        bounds.last_local_date,
+        {{ dora_period_end('spine.grain', 'spine.period_start') }} as period_end,
+        cast({{ dbt.date_trunc('week', 'bounds.first_local_date') }} as date)
+            as first_week_start
+    from spine
+    inner join bounds
+        on
+            spine.value_stream_id = bounds.value_stream_id
+            and spine.slice = bounds.slice
+            and spine.slice_value = bounds.slice_value
+
+),
+
+-- The trailing window is the 12 weeks (84 days) ending with the period's last day; in a
+-- slice's first 12 weeks it starts at the Monday of the slice's first deployment week,
+-- because the weeks before were not measured (they are not zeros).
+windows as (
+
+    select
+        *,
+        case
+            when
+                cast({{ dbt.dateadd('day', -83, 'period_end') }} as date)
+                > first_week_start
+                then cast({{ dbt.dateadd('day', -83, 'period_end') }} as date)
+            else first_week_start
+        end as window_start,
+        case
+            when period_end < last_local_date then period_end
+            else last_local_date
+        end as measured_through
+    from periods
+
+),
+
+period_counts as (
+
+    select
+        value_stream_id,
+        slice,
+        slice_value,
+        grain,
+        period_start,
+        count(*) as deployments,
+        count(distinct cast(finished_at_local as date)) as deployment_days
+    from sliced
+    group by value_stream_id, slice, slice_value, grain, period_start
+
+),
+
+trailing_counts as (
+
+    select
+        windows.value_stream_id,
+        windows.slice,
+        windows.slice_value,
+        windows.grain,
+        windows.period_start,
+        coalesce(sum(daily_counts.deployments), 0) as trailing_deployments
+    from windows
+    left join daily_counts
+        on
+            windows.value_stream_id = daily_counts.value_stream_id
+            and windows.slice = daily_counts.slice
+            and windows.slice_value = daily_counts.slice_value
+            and windows.window_start <= daily_counts.deployment_date
+            and windows.period_end >= daily_counts.deployment_date
+    group by
+        windows.value_stream_id,
+        windows.slice,
+        windows.slice_value,
+        windows.grain,
+        windows.period_start
+
+),
+
+final as (
+
+    select
+        windows.grain,
+        windows.period_start,
+        windows.period_end,
+        windows.slice,
+        windows.value_stream_id,
+        windows.slice_value,
+        cast(coalesce(period_counts.deployments, 0) as integer) as deployments,
+        cast(coalesce(period_counts.deployment_days, 0) as integer) as deployment_days,
+        -- date - date is a number of days on DuckDB and PostgreSQL alike
+        cast(windows.measured_through - windows.period_start + 1 as integer) as days_measured,
+        cast(windows.period_end - windows.window_start + 1 as double precision)
+        / 7 as trailing_window_weeks,
+        cast(trailing_counts.trailing_deployments as double precision) * 7
+        / (windows.period_end - windows.window_start + 1)
+            as trailing_12w_deployments_per_week
+    from windows
+    inner join trailing_counts
+        on
+            windows.value_stream_id = trailing_counts.value_stream_id
+            and windows.slice = trailing_counts.slice
+            and windows.slice_value = trailing_counts.slice_value
+            and windows.grain = trailing_counts.grain
+            and windows.period_start = trailing_counts.period_start
+    left join period_counts
+        on
+            windows.value_stream_id = period_counts.value_stream_id
+            and windows.slice = period_counts.slice
+            and windows.slice_value = period_counts.slice_value
+            and windows.grain = period_counts.grain
+            and windows.period_start = period_counts.period_start
+
+)
+
+select * from final
