@@ -24,6 +24,12 @@ value_streams as (
 
 ),
 
+shipped_pull_requests as (
+
+    select * from {{ ref('int_deployment_pull_requests') }}
+
+),
+
 production_deployments as (
 
     select
@@ -87,6 +93,23 @@ named_by_sha as (
 
 ),
 
+named_by_pull_request as (
+
+    select
+        incident_references.incident_key,
+        shipped_pull_requests.deployment_key,
+        'pull_request' as matched_by
+    from incident_references
+    inner join shipped_pull_requests
+        on
+            incident_references.pull_request_repository
+            = lower(shipped_pull_requests.repository)
+            and incident_references.pull_request_number
+            = shipped_pull_requests.pull_request_number
+    where incident_references.reference_kind = 'pull_request'
+
+),
+
 explicit_candidates as (
 
     select * from named_by_tool
@@ -94,6 +117,8 @@ explicit_candidates as (
     select * from named_by_id
     union all
     select * from named_by_sha
+    union all
+    select * from named_by_pull_request
 
 ),
 
