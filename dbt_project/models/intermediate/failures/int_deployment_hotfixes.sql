@@ -42,7 +42,7 @@ pull_request_labels as (
     select
         deployment_key,
         value_stream_id,
-        lower({{ regex_extract_all('labels', json_string_pattern) }}) as label
+        lower({{ regex_extract_all('labels', json_string_pattern) }}) as pull_request_label
     from shipped_pull_requests
 
 ),
@@ -54,7 +54,7 @@ labelled_hotfixes as (
     inner join label_markers
         on
             pull_request_labels.value_stream_id = label_markers.value_stream_id
-            and pull_request_labels.label = label_markers.marker
+            and pull_request_labels.pull_request_label = label_markers.marker
 
 ),
 
