@@ -122,9 +122,10 @@ explicit_candidates as (
 
 ),
 
--- Of several named deployments, the one of the incident's own service (and stream) wins,
--- then one that finished by the time the incident was triggered (the latest such), then
--- the earliest finishing after it; the tool's own field before a mention in the text.
+-- A named deployment links only when it had finished by the time the incident was
+-- triggered (a later one cannot have caused it: notes often name the rollback or fix
+-- deployment). Of several, the one of the incident's own service (and stream) wins, then
+-- the latest; the tool's own field before a mention in the text.
 explicit_ranked as (
 
     select
@@ -140,30 +141,23 @@ explicit_ranked as (
                         and production_deployments.service_key = lower(incidents.service)
                         then 0
                     else 1
-                end,
-                case
-                    when production_deployments.finished_at <= incidents.started_at then 0
-                    else 1
-                end,
-                case
-                    when production_deployments.finished_at <= incidents.started_at
-                        then production_deployments.finished_at
-                end desc,
-                production_deployments.finished_at,
+                end asc,
+                production_deployments.finished_at desc,
                 case explicit_candidates.matched_by
                     when 'tool' then 0
                     when 'deployment_id' then 1
                     when 'sha' then 2
                     else 3
-                end,
+                end asc,
                 production_deployments.deployment_id desc,
-                production_deployments.deployment_key asc
+                production_deployments.deployment_key desc
         ) as explicit_preference
     from explicit_candidates
     inner join incidents
         on explicit_candidates.incident_key = incidents.incident_key
     inner join production_deployments
         on explicit_candidates.deployment_key = production_deployments.deployment_key
+    where production_deployments.finished_at <= incidents.started_at
 
 ),
 
