@@ -720,3 +720,54 @@ def test_mart_dora_time_to_restore(built):
     for got, want in zip(rows, expected, strict=True):
         for value, wanted in zip(got[4:], want[4:], strict=True):
             assert value == (None if wanted is None else pytest.approx(wanted)), (got, want)
+
+
+def test_incident_links_and_failed_deployments(built):
+    """Q1 names deployment 4, which finished a day after it was triggered: no explicit
+    link, so the window gives deployment 1 (9 h 55 min before). Q2 comes 32 h 55 min after
+    deployment 1: none. Q3 (23 h) and INC-2 (exactly 24 h, the boundary) both fall on
+    deployment 6, which stays open. The files incident names deployment 12 in its own
+    field, finished at the very trigger time: explicit. Q4 is 6 days after catalog-api's
+    deployment; Q5 has no repository."""
+    warehouse, _ = built
+    links = _query(
+        warehouse,
+        "select i.source, i.source_id, d.source_id, i.attribution from marts.fct_incidents i "
+        "left join marts.fct_deployments d on i.deployment_key = d.deployment_key "
+        "order by 1, 2",
+    )
+    assert links == [
+        ("files", "INC-2", "6", "window"),
+        ("files", "Q1", "12", "explicit"),
+        ("pagerduty", "Q1", "1", "window"),
+        ("pagerduty", "Q2", None, None),
+        ("pagerduty", "Q3", "6", "window"),
+        ("pagerduty", "Q4", None, None),
+        ("pagerduty", "Q5", None, None),
+    ]
+    failed = _query(
+        warehouse,
+        "select source_id, failure_reasons, linked_incidents, recovered_by, recovery_seconds, "
+        "is_open from marts.fct_failed_deployments order by 1",
+    )
+    assert failed == [
+        ("1", "incident", 1, "incident", 39300.0, False),
+        ("12", "incident", 1, "incident", 7200.0, False),
+        ("6", "incident", 2, None, None, True),
+    ]
+    # a[1, 3, 5, 5]: the repeated sha is a redeploy, not a rollback
+    flags = _query(
+        warehouse,
+        "select source_id, is_failed, is_rollback, is_rework from marts.fct_deployments "
+        "where repository = 'acme/payments-api' order by created_at",
+    )
+    assert flags == [
+        ("1", True, False, False),
+        ("2", None, None, None),
+        ("3", None, None, None),
+        ("4", False, False, False),
+        ("5", None, None, None),
+        ("8", False, False, False),
+        ("6", True, False, False),
+        ("7", None, None, None),
+    ]
