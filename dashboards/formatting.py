@@ -76,3 +76,36 @@ def change_count(value: object) -> str:
 def count_of(count: int, noun: str) -> str:
     """``1 deployment``, ``3 deployments``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def percent(value: float | None) -> str:
+    """A ratio as a percentage with one decimal (``12.5 %``); ``–`` when unknown."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value * 100:.1f} %"
+
+
+def duration_or_dash(seconds: float | None) -> str:
+    """A duration (see `duration`; a negative one keeps its sign), or ``–`` for none (a
+    metric over no rows)."""
+    if seconds is None or pd.isna(seconds):
+        return "–"
+    return ("-" if seconds < 0 else "") + duration(float(seconds))
+
+
+def band_of(value: float | None, metric: str, bands: pd.DataFrame) -> str | None:
+    """The DORA band of `value` for `metric`, by the rule of the marts (seed
+    dora_benchmarks): the best-ranked band whose interval holds it, open where a bound is
+    missing; [lower, upper) except the change failure rate's (lower, upper]."""
+    if value is None or pd.isna(value):
+        return None
+    rows = bands[bands["metric"] == metric].sort_values("band_rank")
+    for row in rows.itertuples(index=False):
+        lower, upper = row.lower_bound, row.upper_bound
+        if metric == "change_failure_rate":
+            fits = (pd.isna(lower) or lower < value) and (pd.isna(upper) or value <= upper)
+        else:
+            fits = (pd.isna(lower) or value >= lower) and (pd.isna(upper) or value < upper)
+        if fits:
+            return str(row.band)
+    return None

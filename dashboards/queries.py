@@ -219,3 +219,243 @@ def latest_finished_at() -> datetime | None:
     frame = _as_utc(frame, "latest")
     latest = frame.loc[0, "latest"]
     return None if pd.isna(latest) else latest.to_pydatetime()
+
+
+# ---------------------------------------------------------------------------------------
+# DORA: the five metrics per period and slice, their headline over the picked weeks, and
+# the rows behind a week.
+
+# The metric marts the DORA page reads, by metric key (the names are not user input).
+DORA_MARTS = {
+    "deployment_frequency": "mart_dora_deployment_frequency",
+    "change_lead_time": "mart_dora_change_lead_time",
+    "change_failure_rate": "mart_dora_change_failure_rate",
+    "failed_deployment_recovery_time": "mart_dora_failed_deployment_recovery_time",
+    "time_to_restore": "mart_dora_time_to_restore",
+    "deployment_rework_rate": "mart_dora_deployment_rework_rate",
+}
+GRAINS = ("week", "month", "day")
+SLICES = ("value_stream", "team", "service")
+
+# A naive UTC timestamp column as the wall-clock time of the stream's timezone (the same
+# conversion the dbt models use), for cutting weeks in the dashboards' own queries.
+_LOCAL = "timezone(vs.timezone, timezone('UTC', {column}))"
+
+
+def dora_bands() -> pd.DataFrame:
+    """The DORA bands the marts use: metric, band, band_rank, lower/upper bound, unit."""
+    return run_query(
+        """
+        select report_year, metric, band, band_rank, lower_bound, upper_bound, unit
+        from dim_dora_bands
+        order by metric, band_rank
+        """
+    )
+
+
+def metric_periods(
+    metric: str,
+    value_stream_ids: Sequence[str],
+    grain: str,
+    slice_name: str,
+    first_day: date,
+    last_day: date,
+) -> pd.DataFrame:
+    """Rows of one DORA metric mart for the streams, grain and slice, whose period starts
+    between first_day and last_day (inclusive); the time to restore keeps priority 'all'.
+    Adds `period_in_progress` (the slice's latest period, not over yet)."""
+    if metric not in DORA_MARTS or grain not in GRAINS or slice_name not in SLICES:
+        raise ValueError(f"unknown metric, grain or slice: {metric!r}, {grain!r}, {slice_name!r}")
+    table = DORA_MARTS[metric]
+    priority = "and m.priority = 'all'" if metric == "time_to_restore" else ""
+    frame = run_query(
+        f"""
+        select
+            m.*,
+            coalesce(t.team_name, m.slice_value) as slice_label,
+            m.period_start = latest.last_period as period_in_progress
+        from {table} as m
+        join (
+            select value_stream_id, slice_value, max(period_start) as last_period
+            from {table}
+            where grain = ? and slice = ?
+            group by value_stream_id, slice_value
+        ) as latest
+          on latest.value_stream_id = m.value_stream_id
+         and latest.slice_value = m.slice_value
+        left join dim_teams as t on m.slice = 'team' and t.team_id = m.slice_value
+        where m.grain = ? and m.slice = ?
+          and list_contains(?, m.value_stream_id)
+          and m.period_start between ? and ?
+          {priority}
+        order by m.value_stream_name, slice_label, m.period_start
+        """,
+        [grain, slice_name, grain, slice_name, list(value_stream_ids), first_day, last_day],
+    )
+    frame = _as_dates(frame, "period_start")
+    frame["period_in_progress"] = frame["period_in_progress"].astype(bool)
+    return frame
+
+
+def dora_headline(
+    value_stream_ids: Sequence[str], first_week: date, last_week: date
+) -> pd.DataFrame:
+    """Per stream, the DORA metrics over the picked weeks, recomputed from the facts (a
+    median over the weeks is a median of their rows, never of the weekly medians):
+    production deployments, failed, rework; changes and their median lead time; recovered
+    failed deployments and their median recovery; open failed deployments (finished in
+    the weeks, not recovered); resolved incidents and their median time to restore."""
+    params = [list(value_stream_ids), first_week, last_week]
+    local_week = "cast(date_trunc('week', " + _LOCAL + ") as date)"
+    frame = run_query(
+        f"""
+        with
+        deployments as (
+            select d.value_stream_id, count(*) as deployments,
+                count(*) filter (where d.is_failed) as failed_deployments,
+                count(*) filter (where d.is_rework) as rework_deployments
+            from fct_deployments as d
+            where d.is_production_deployment and list_contains(?, d.value_stream_id)
+              and d.finished_week between ? and ?
+            group by d.value_stream_id
+        ),
+        changes as (
+            select c.value_stream_id, count(*) as changes,
+                median(c.lead_time_seconds) as lead_time_median_seconds
+            from fct_changes as c
+            join dim_value_streams as vs on vs.value_stream_id = c.value_stream_id
+            where c.exclusion_reason is null and list_contains(?, c.value_stream_id)
+              and {local_week.format(column="c.deployed_at")} between ? and ?
+            group by c.value_stream_id
+        ),
+        recovered as (
+            select f.value_stream_id, count(*) as recovered_deployments,
+                median(f.recovery_seconds) as recovery_median_seconds
+            from fct_failed_deployments as f
+            join dim_value_streams as vs on vs.value_stream_id = f.value_stream_id
+            where f.recovery_seconds >= 0 and list_contains(?, f.value_stream_id)
+              and {local_week.format(column="f.recovered_at")} between ? and ?
+            group by f.value_stream_id
+        ),
+        still_open as (
+            select f.value_stream_id, count(*) as open_failed_deployments
+            from fct_failed_deployments as f
+            join dim_value_streams as vs on vs.value_stream_id = f.value_stream_id
+            where f.is_open and list_contains(?, f.value_stream_id)
+              and {local_week.format(column="f.finished_at")} between ? and ?
+            group by f.value_stream_id
+        ),
+        restored as (
+            select i.value_stream_id, count(*) as incidents_resolved,
+                median(i.time_to_restore_seconds) as restore_median_seconds
+            from fct_incidents as i
+            where i.is_resolved and i.time_to_restore_seconds >= 0
+              and list_contains(?, i.value_stream_id)
+              and i.resolved_week between ? and ?
+            group by i.value_stream_id
+        )
+        select
+            vs.value_stream_id, vs.value_stream_name,
+            coalesce(d.deployments, 0) as deployments,
+            coalesce(d.failed_deployments, 0) as failed_deployments,
+            coalesce(d.rework_deployments, 0) as rework_deployments,
+            coalesce(c.changes, 0) as changes, c.lead_time_median_seconds,
+            coalesce(r.recovered_deployments, 0) as recovered_deployments,
+            r.recovery_median_seconds,
+            coalesce(o.open_failed_deployments, 0) as open_failed_deployments,
+            coalesce(t.incidents_resolved, 0) as incidents_resolved, t.restore_median_seconds
+        from dim_value_streams as vs
+        left join deployments as d on d.value_stream_id = vs.value_stream_id
+        left join changes as c on c.value_stream_id = vs.value_stream_id
+        left join recovered as r on r.value_stream_id = vs.value_stream_id
+        left join still_open as o on o.value_stream_id = vs.value_stream_id
+        left join restored as t on t.value_stream_id = vs.value_stream_id
+        where list_contains(?, vs.value_stream_id)
+        order by vs.value_stream_name, vs.value_stream_id
+        """,
+        params * 5 + [list(value_stream_ids)],
+    )
+    for column in (
+        "deployments",
+        "failed_deployments",
+        "rework_deployments",
+        "changes",
+        "recovered_deployments",
+        "open_failed_deployments",
+        "incidents_resolved",
+    ):
+        frame[column] = frame[column].astype(int)
+    return frame
+
+
+def week_deployments(value_stream_id: str, week_start: date) -> pd.DataFrame:
+    """The production deployments of a stream's week with their failure and recovery."""
+    frame = run_query(
+        """
+        select d.deployment_key, d.repository, d.service, d.environment, d.sha,
+            d.finished_at, d.change_count, d.is_failed, d.failure_reasons,
+            d.is_rollback, d.is_hotfix, f.recovered_at, f.recovered_by, f.recovery_seconds
+        from fct_deployments as d
+        left join fct_failed_deployments as f on f.deployment_key = d.deployment_key
+        where d.value_stream_id = ? and d.finished_week = ? and d.is_production_deployment
+        order by d.finished_at, d.repository, d.sha
+        """,
+        [value_stream_id, week_start],
+    )
+    return _as_utc(frame, "finished_at", "recovered_at")
+
+
+def week_changes(value_stream_id: str, week_start: date) -> pd.DataFrame:
+    """The changes a stream's week shipped (by deployment finish, stream timezone), with
+    lead times; excluded ones (negative lead time) keep their reason."""
+    frame = run_query(
+        f"""
+        select c.repository, c.sha, c.pull_request_number, c.authored_at, c.deployed_at,
+            c.lead_time_seconds, c.exclusion_reason
+        from fct_changes as c
+        join dim_value_streams as vs on vs.value_stream_id = c.value_stream_id
+        where c.value_stream_id = ?
+          and cast(date_trunc('week', {_LOCAL.format(column="c.deployed_at")}) as date) = ?
+        order by c.deployed_at, c.repository, c.authored_at
+        """,
+        [value_stream_id, week_start],
+    )
+    return _as_utc(frame, "authored_at", "deployed_at")
+
+
+def week_pull_requests(value_stream_id: str, week_start: date) -> pd.DataFrame:
+    """The pull requests a stream's week shipped, with their lead time stages."""
+    frame = run_query(
+        f"""
+        select p.repository, p.pull_request_number, p.title, p.author_login, p.url,
+            p.coding_seconds, p.pickup_seconds, p.review_seconds, p.deploy_seconds,
+            p.is_approved, p.deployed_at
+        from fct_pull_requests as p
+        join dim_value_streams as vs on vs.value_stream_id = p.value_stream_id
+        where p.value_stream_id = ? and p.deployed_at is not null
+          and cast(date_trunc('week', {_LOCAL.format(column="p.deployed_at")}) as date) = ?
+        order by p.deployed_at, p.repository, p.pull_request_number
+        """,
+        [value_stream_id, week_start],
+    )
+    return _as_utc(frame, "deployed_at")
+
+
+def week_incidents(value_stream_id: str, week_start: date) -> pd.DataFrame:
+    """The incidents behind a stream's week: those resolved in it (time to restore) and
+    those linked to its production deployments (change failure rate), once each."""
+    frame = run_query(
+        """
+        select i.source, i.source_id, i.title, i.priority_slice as priority, i.service,
+            i.started_at, i.resolved_at, i.time_to_restore_seconds, i.attribution,
+            d.sha as deployment_sha, d.finished_at as deployment_finished_at,
+            i.resolved_week = ? as resolved_in_week,
+            coalesce(d.finished_week = ?, false) as linked_to_week
+        from fct_incidents as i
+        left join fct_deployments as d on d.deployment_key = i.deployment_key
+        where i.value_stream_id = ? and (i.resolved_week = ? or d.finished_week = ?)
+        order by i.started_at, i.source, i.source_id
+        """,
+        [week_start, week_start, value_stream_id, week_start, week_start],
+    )
+    return _as_utc(frame, "started_at", "resolved_at", "deployment_finished_at")

@@ -105,6 +105,232 @@ WEEKS = [
 ]
 
 
+# Failed production deployments (metrics.md 2.3) and how they recovered:
+# 1013 caused incident PD-1 (window link), resolved 2 h after the deploy -> 7,200 s;
+# 1016 was rolled back by 1017 (finished 21 h 25 min later) -> 77,100 s;
+# 1018 caused PD-2 (explicit link), still open -> not recovered.
+# Payments: 3 failed of 19 production deployments in the 6 weeks (15.8 %, low), 1 rework
+# deployment (1017, 5.3 %), recovery median (7,200 + 77,100) / 2 = 42,150 s = 11.7 h (high).
+FAILURES = {"1013": "incident", "1016": "rollback", "1018": "incident"}
+ROLLBACKS = {"1017"}
+RECOVERIES = {
+    "1013": ("2026-11-13 20:00", "incident", 7200.0),
+    "1016": ("2026-11-17 09:05", "rollback", 77100.0),
+    "1018": (None, None, None),
+}
+# (source_id, value_stream_id, started_at, resolved_at or None, priority, linked deployment,
+#  attribution)
+INCIDENTS = [
+    ("PD-1", "payments", "2026-11-13 18:00", "2026-11-13 20:00", "P2", "1013", "window"),
+    ("PD-2", "payments", "2026-11-17 16:00", None, "P1", "1018", "explicit"),
+    ("PD-3", "payments", "2026-11-03 08:00", "2026-11-03 09:00", "P3", None, None),
+]
+# Changes shipped (repository, sha, deployment, authored_at, lead time s or None = excluded)
+# Payments lead times 3,600, 7,200, 86,400 and 172,800 s: median 46,800 s = 13.0 h (elite);
+# one change authored after its deployment finished is excluded.
+CHANGES = [
+    ("acme/checkout-web", "c1", "1007", "2026-11-02 09:00", 3600.0),
+    ("acme/checkout-web", "c2", "1007", "2026-11-02 08:00", 7200.0),
+    ("acme/payments-api", "c3", "1015", "2026-11-15 08:15", 86400.0),
+    ("acme/payments-api", "c4", "1015", "2026-11-14 08:15", 172800.0),
+    ("acme/payments-api", "c5", "1015", "2026-11-16 09:15", None),
+]
+
+
+def _write_dora_facts(
+    con: duckdb.DuckDBPyConnection, deployments: list[tuple], value_streams: list[tuple]
+) -> None:
+    """The facts and marts of the other DORA metrics, from the constants above."""
+    by_id = {row[2]: row for row in deployments}
+    key = {source_id: row[0] for source_id, row in by_id.items()}
+    con.execute(
+        """
+        create table fct_failed_deployments (
+            deployment_key varchar, value_stream_id varchar, finished_at timestamp,
+            recovered_at timestamp, recovered_by varchar, recovery_seconds double,
+            is_open boolean
+        )
+        """
+    )
+    con.executemany(
+        "insert into fct_failed_deployments values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                key[source_id],
+                by_id[source_id][5],
+                by_id[source_id][11],
+                _utc(recovered) if recovered else None,
+                how,
+                seconds,
+                recovered is None,
+            )
+            for source_id, (recovered, how, seconds) in RECOVERIES.items()
+        ],
+    )
+    con.execute(
+        """
+        create table fct_incidents (
+            incident_key varchar, source varchar, source_id varchar, value_stream_id varchar,
+            service varchar, title varchar, priority_slice varchar, started_at timestamp,
+            resolved_at timestamp, is_resolved boolean, time_to_restore_seconds double,
+            resolved_week date, deployment_key varchar, attribution varchar
+        )
+        """
+    )
+    timezones = {stream_id: tz for stream_id, _, tz in value_streams}
+    con.executemany(
+        "insert into fct_incidents values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                f"pagerduty:{source_id}",
+                "pagerduty",
+                source_id,
+                stream_id,
+                "payments-api",
+                f"Incident {source_id}",
+                priority,
+                _utc(started),
+                _utc(resolved) if resolved else None,
+                resolved is not None,
+                (_utc(resolved) - _utc(started)).total_seconds() if resolved else None,
+                _finished_week(_utc(resolved), timezones[stream_id]) if resolved else None,
+                key[linked] if linked else None,
+                how,
+            )
+            for source_id, stream_id, started, resolved, priority, linked, how in INCIDENTS
+        ],
+    )
+    con.execute(
+        """
+        create table fct_changes (
+            change_key varchar, value_stream_id varchar, repository varchar, sha varchar,
+            deployment_key varchar, pull_request_number integer, authored_at timestamp,
+            deployed_at timestamp, lead_time_seconds double, exclusion_reason varchar
+        )
+        """
+    )
+    change_rows = []
+    for repository, sha, source_id, authored, seconds in CHANGES:
+        deployed = by_id[source_id][11]
+        change_rows.append(
+            (
+                f"{repository}@{sha}",
+                by_id[source_id][5],
+                repository,
+                sha,
+                key[source_id],
+                None,
+                _utc(authored),
+                deployed,
+                seconds if seconds is not None else (deployed - _utc(authored)).total_seconds(),
+                None if seconds is not None else "negative lead time",
+            )
+        )
+    con.executemany("insert into fct_changes values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", change_rows)
+    con.execute(
+        """
+        create table fct_pull_requests (
+            value_stream_id varchar, repository varchar, pull_request_number integer,
+            title varchar, author_login varchar, url varchar, coding_seconds double,
+            pickup_seconds double, review_seconds double, deploy_seconds double,
+            is_approved boolean, deployed_at timestamp
+        )
+        """
+    )
+    con.execute(
+        "insert into fct_pull_requests values ('payments', 'acme/payments-api', 42, "
+        "'Faster checkout', 'ada', 'https://github.com/acme/payments-api/pull/42', "
+        "3600, 1800, 7200, 600, true, ?)",
+        [by_id["1015"][11]],
+    )
+    con.execute(
+        "create table dim_teams (team_id varchar, team_name varchar, value_stream_id varchar)"
+    )
+    con.executemany(
+        "insert into dim_teams values (?, ?, ?)",
+        [
+            ("checkout", "Checkout", "payments"),
+            ("billing", "Billing", "payments"),
+            ("catalog", "Catalog", "storefront"),
+            ("search", "Search", "storefront"),
+        ],
+    )
+    con.execute(
+        """
+        create table dim_dora_bands (
+            report_year integer, metric varchar, band varchar, band_rank integer,
+            lower_bound double, upper_bound double, unit varchar
+        )
+        """
+    )
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "dora_benchmarks.csv"
+    con.execute(
+        f"insert into dim_dora_bands select * from read_csv('{seed}', header = true) "
+        "where report_year = 2023"
+    )
+    names = {stream_id: name for stream_id, name, _ in value_streams}
+    weekly = (
+        "grain varchar, period_start date, slice varchar, value_stream_id varchar, "
+        "value_stream_name varchar, slice_value varchar"
+    )
+    con.execute(
+        f"create table mart_dora_change_lead_time ({weekly}, changes integer, "
+        "median_seconds double, p75_seconds double, p95_seconds double, "
+        "negative_excluded integer, pull_requests_shipped integer, "
+        "median_coding_seconds double, median_pickup_seconds double, "
+        "median_review_seconds double, median_deploy_seconds double, band varchar)"
+    )
+    con.execute(
+        "insert into mart_dora_change_lead_time values "
+        "('week', '2026-11-02', 'value_stream', 'payments', 'Payments', 'payments', "
+        "2, 5400, 6300, 7020, 0, 0, null, null, null, null, 'elite'), "
+        "('week', '2026-11-16', 'value_stream', 'payments', 'Payments', 'payments', "
+        "2, 129600, 151200, 168480, 1, 1, 3600, 1800, 7200, 600, 'high')"
+    )
+    for table, extra in (
+        ("mart_dora_change_failure_rate", "deployments integer, failed_deployments integer"),
+        ("mart_dora_deployment_rework_rate", "deployments integer, rework_deployments integer"),
+    ):
+        con.execute(f"create table {table} ({weekly}, {extra}, rate double, band varchar)")
+    for week, deployments_, failed_, rework_ in (
+        ("2026-11-09", 3, 1, 0),
+        ("2026-11-16", 6, 2, 1),
+    ):
+        con.execute(
+            "insert into mart_dora_change_failure_rate values "
+            "('week', ?, 'value_stream', 'payments', ?, 'payments', ?, ?, ?, ?)",
+            [week, names["payments"], deployments_, failed_, failed_ / deployments_, "low"],
+        )
+        con.execute(
+            "insert into mart_dora_deployment_rework_rate values "
+            "('week', ?, 'value_stream', 'payments', ?, 'payments', ?, ?, ?, null)",
+            [week, names["payments"], deployments_, rework_, rework_ / deployments_],
+        )
+    con.execute(
+        f"create table mart_dora_failed_deployment_recovery_time ({weekly}, "
+        "recovered_deployments integer, median_seconds double, open_failed_deployments "
+        "integer, band varchar)"
+    )
+    con.execute(
+        "insert into mart_dora_failed_deployment_recovery_time values "
+        "('week', '2026-11-09', 'value_stream', 'payments', 'Payments', 'payments', "
+        "1, 7200, 0, 'high'), "
+        "('week', '2026-11-16', 'value_stream', 'payments', 'Payments', 'payments', "
+        "1, 77100, 1, 'high')"
+    )
+    con.execute(
+        f"create table mart_dora_time_to_restore ({weekly}, priority varchar, "
+        "incidents_resolved integer, median_seconds double)"
+    )
+    con.execute(
+        "insert into mart_dora_time_to_restore values "
+        "('week', '2026-11-02', 'value_stream', 'payments', 'Payments', 'payments', "
+        "'all', 1, 3600), "
+        "('week', '2026-11-09', 'value_stream', 'payments', 'Payments', 'payments', "
+        "'all', 1, 7200)"
+    )
+
+
 @dataclass(frozen=True)
 class StreamExpectation:
     name: str
@@ -152,7 +378,7 @@ def write_marts(
     deployments: list[tuple] = DEPLOYMENTS,
     weeks: list[tuple] = WEEKS,
 ) -> Path:
-    """Write a published marts file (the three tables the dashboards read, in `main`)."""
+    """Write a published marts file (the tables the dashboards read, in `main`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -169,7 +395,9 @@ def write_marts(
                 environment varchar, sha varchar, ref varchar,
                 created_at timestamp, finished_at timestamp, final_state varchar,
                 is_production_environment boolean, is_production_deployment boolean,
-                change_count integer, finished_week date
+                change_count integer, finished_week date, is_failed boolean,
+                failure_reasons varchar, is_rollback boolean, is_hotfix boolean,
+                is_rework boolean
             )
             """
         )
@@ -201,11 +429,23 @@ def write_marts(
                     _finished_week(finished_at, timezones[stream_id]),
                 )
             )
+        for index, row in enumerate(rows):
+            source_id, is_production = row[2], row[14]
+            reasons = FAILURES.get(source_id)
+            rows[index] = (
+                *row,
+                bool(reasons) if is_production else None,
+                reasons,
+                source_id in ROLLBACKS if is_production else None,
+                False if is_production else None,
+                source_id in ROLLBACKS if is_production else None,
+            )
         con.executemany(
             "insert into fct_deployments values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        _write_dora_facts(con, rows, value_streams)
         con.execute(
             """
             create table mart_dora_deployment_frequency (

@@ -82,7 +82,17 @@ def test_sidebar_filters_reach_the_pages(marts_file):
 
     app.switch_page(DORA_PAGE).run()
     assert_no_errors(app)
-    assert metrics(app) == [("Payments", "1.50 / week", "High")]
+    # Weeks of 16 and 23 Nov: 7 production deployments; changes c3 and c4 (1 and 2 days):
+    # median 1.5 d; 1016 and 1018 failed (2 of 7); 1016 recovered by its rollback in
+    # 21.4 h, 1018 still open; 1017 is a rollback (1 of 7); no incident resolved.
+    assert metrics(app) == [
+        ("Deployment frequency", "1.50 / week", "High"),
+        ("Change lead time", "1.5 d", "High"),
+        ("Change failure rate", "28.6 %", "Low"),
+        ("Failed deployment recovery", "21.4 h", "High"),
+        ("Deployment rework rate", "14.3 %", ""),
+        ("Time to restore service", "–", ""),
+    ]
 
 
 def test_date_range_filter(marts_file):
@@ -101,20 +111,38 @@ def test_dora_page_bands_chart_and_drill_down(marts_file, expected):
     app = run_app()
     app.switch_page(DORA_PAGE).run()
     assert_no_errors(app)
-    assert app.title[0].value == "DORA: deployment frequency"
+    assert app.title[0].value == "DORA metrics"
 
+    # All six weeks. Payments: changes of 1, 2, 24 and 48 h, median 13.0 h (elite); 3 of
+    # 19 deployments failed (15.8 %, low); recoveries of 2 h and 21.4 h, median 11.7 h
+    # (high), one failed deployment open; one rollback (5.3 %); incidents resolved in 1 h
+    # and 2 h, median 1.5 h. Storefront: no change, failure, recovery nor incident.
+    payments, storefront = expected.streams.values()
     assert metrics(app) == [
-        (stream.name, stream.band_per_week, stream.band) for stream in expected.streams.values()
+        ("Deployment frequency", payments.band_per_week, payments.band),
+        ("Change lead time", "13.0 h", "Elite"),
+        ("Change failure rate", "15.8 %", "Low"),
+        ("Failed deployment recovery", "11.7 h", "High"),
+        ("Deployment rework rate", "5.3 %", ""),
+        ("Time to restore service", "1.5 h", ""),
+        ("Deployment frequency", storefront.band_per_week, storefront.band),
+        ("Change lead time", "–", ""),
+        ("Change failure rate", "0.0 %", "Elite"),
+        ("Failed deployment recovery", "–", ""),
+        ("Deployment rework rate", "0.0 %", ""),
+        ("Time to restore service", "–", ""),
     ]
+    assert [m.value for m in app.markdown[:2]] == ["**Payments**", "**Storefront**"]
     explanations = [c.value for c in app.caption if c.value.startswith("What it shows:")]
-    assert len(explanations) == 4  # band, weekly chart, trailing chart, drill-down
+    assert len(explanations) == 3  # headline, trends, drill-down
+    assert len(app.tabs) == 6 + 4  # a tab per metric's trend, four behind a week
 
     # Drill-down defaults to the first stream and its last complete week.
     stream_box, week_box = app.selectbox
     assert stream_box.value == "payments"
     assert week_box.value == expected.drill_week
     assert week_box.options[0] == "Week of 23 Nov 2026 (W48): 1 deployment, in progress"
-    (table,) = app.dataframe
+    table, changes, pulls, incidents = app.dataframe
     assert len(table.value) == expected.drill_rows["payments"] == 6
     assert list(table.value.columns) == [
         "Repository",
@@ -123,14 +151,31 @@ def test_dora_page_bands_chart_and_drill_down(marts_file, expected):
         "Commit",
         "Finished (UTC)",
         "Changes",
+        "Failed",
+        "Why",
+        "Rollback / hotfix",
+        "Recovered (UTC)",
+        "Recovered by",
+        "Recovery",
     ]
     assert table.value["Commit"].str.len().eq(7).all()
     assert list(table.value["Finished (UTC)"])[-1] == "2026-11-22 23:50 UTC"
+    failed_rows = table.value[table.value["Failed"] == "yes"]
+    assert list(failed_rows["Why"]) == ["rollback", "incident"]
+    assert list(failed_rows["Recovery"]) == ["21.4 h", "open"]  # 1018's incident is still open
+    assert list(table.value["Rollback / hotfix"]).count("rollback") == 1
     summary = [m.value for m in app.markdown if "the mart counts" in m.value]
     assert summary == [
         "**Payments, Week of 16 Nov 2026 (W47)**: 6 production deployments "
-        "(the mart counts 6); 2 failed production attempts."
+        "(the mart counts 6), 2 failed; 2 failed production attempts (not counted)."
     ]
+    # The changes shipped that week (c3, c4, and c5 excluded: authored after the deploy).
+    assert list(changes.value["Lead time"]) == ["2.0 d", "1.0 d", "-1.0 h"]
+    assert list(changes.value["Excluded"]) == ["", "", "negative lead time"]
+    assert list(pulls.value["Pull request"]) == ["#42"]
+    assert list(pulls.value["Pickup"]) == ["30 min"]
+    assert list(incidents.value["Incident"]) == ["PD-2"]
+    assert list(incidents.value["Caused by deployment"])[0].endswith("(explicit)")
 
 
 @pytest.mark.parametrize(
@@ -149,11 +194,13 @@ def test_dora_drill_down_rows_equal_the_weeks_count(marts_file, week, rows, fail
     app.selectbox(key="dora_drill_stream").set_value("storefront").run()
     app.selectbox(key="dora_drill_week_storefront").set_value(week).run()
     assert_no_errors(app)
-    (table,) = app.dataframe
+    table = app.dataframe[0]
     assert len(table.value) == rows
     summary = next(m.value for m in app.markdown if "the mart counts" in m.value)
     assert f"(the mart counts {rows})" in summary
-    assert summary.endswith(f"{failed} failed production attempt{'' if failed == 1 else 's'}.")
+    assert summary.endswith(
+        f"{failed} failed production attempt{'' if failed == 1 else 's'} (not counted)."
+    )
 
 
 def test_dora_drill_down_shows_stream_time_and_unknown_changes(marts_file):
@@ -161,8 +208,7 @@ def test_dora_drill_down_shows_stream_time_and_unknown_changes(marts_file):
     app.switch_page(DORA_PAGE).run()
     app.selectbox(key="dora_drill_stream").set_value("storefront").run()
     assert_no_errors(app)
-    (table,) = app.dataframe
-    rows = table.value.to_dict("records")
+    rows = app.dataframe[0].value.to_dict("records")
     assert [row["Finished (Europe/Berlin)"] for row in rows] == [
         "2026-11-16 00:30 CET",
         "2026-11-18 13:00 CET",
@@ -192,10 +238,19 @@ def test_a_stream_without_a_complete_week_has_no_band_yet(tmp_path, monkeypatch)
 
     app.switch_page(DORA_PAGE).run()
     assert_no_errors(app)
-    assert metrics(app) == [
-        ("Payments", "1.50 / week", "High"),
-        ("Platform", "–", ""),
-        ("Storefront", "0.25 / week", "Medium"),
+    shown = metrics(app)
+    assert [m for m in shown if m[0] == "Deployment frequency"] == [
+        ("Deployment frequency", "1.50 / week", "High"),
+        ("Deployment frequency", "–", ""),
+        ("Deployment frequency", "0.25 / week", "Medium"),
+    ]
+    assert shown[6:12] == [
+        ("Deployment frequency", "–", ""),
+        ("Change lead time", "–", ""),
+        ("Change failure rate", "–", ""),
+        ("Failed deployment recovery", "–", ""),
+        ("Deployment rework rate", "–", ""),
+        ("Time to restore service", "–", ""),
     ]
     app.selectbox(key="dora_drill_stream").set_value("platform").run()
     assert_no_errors(app)

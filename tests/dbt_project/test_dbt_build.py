@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -771,3 +772,31 @@ def test_incident_links_and_failed_deployments(built):
         ("6", True, False, False),
         ("7", None, None, None),
     ]
+
+
+def test_fct_changes_incremental_run_and_full_refresh_agree(built, tmp_path):
+    """Changes: a2 ships with deployment 4 (a3 merges it: never a change), a4 and a5 with 8;
+    deployment 1 is the first (no range) and 6 redeploys a5 (empty range). An incremental
+    run and a full refresh over a copy of the warehouse leave the same rows."""
+    warehouse, _ = built
+    sql = (
+        "select sha, deployment_id, authored_at, deployed_at, lead_time_seconds, is_excluded "
+        "from marts.fct_changes order by sha"
+    )
+    dt = datetime
+    expected = [
+        ("a2", 4, dt(2025, 12, 29, 20), dt(2025, 12, 30, 11), 54000.0, False),
+        ("a4", 8, dt(2025, 12, 30, 13), dt(2025, 12, 30, 15), 7200.0, False),
+        ("a5", 8, dt(2025, 12, 30, 14), dt(2025, 12, 30, 15), 3600.0, False),
+    ]
+    assert _query(warehouse, sql) == expected
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    for extra in ([], ["--full-refresh"]):
+        result = _dbt(
+            ["run", "--select", "fct_changes", *extra],
+            _env(copy, tmp_path / "logs"),
+            tmp_path / "target",
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert _query(copy, sql) == expected

@@ -66,18 +66,15 @@ range_commits as (
 -- Pull requests whose own commits are known, with the commit their merge wrote.
 pull_requests_with_commits as (
 
-    select
+    select distinct
         pull_requests.repository,
         pull_requests.pull_request_number,
         pull_requests.merge_commit_sha
     from pull_requests
-    where exists (
-        select 1
-        from pull_request_commits
-        where
-            lower(pull_request_commits.repository) = lower(pull_requests.repository)
-            and pull_request_commits.pull_request_number = pull_requests.pull_request_number
-    )
+    inner join pull_request_commits
+        on
+            lower(pull_requests.repository) = lower(pull_request_commits.repository)
+            and pull_requests.pull_request_number = pull_request_commits.pull_request_number
 
 ),
 

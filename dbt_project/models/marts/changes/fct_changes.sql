@@ -47,7 +47,6 @@ final as (
 
     select
         change_key,
-        'github' as source,
         sha,
         repository,
         service,
@@ -59,8 +58,9 @@ final as (
         authored_at,
         deployed_at,
         lead_time_seconds,
-        exclusion_reason is not null as is_excluded,
-        exclusion_reason
+        exclusion_reason,
+        'github' as source,
+        exclusion_reason is not null as is_excluded
     from flagged
 
 )

@@ -1,3 +1,6 @@
+{%- set seconds_between = 'cast(extract(epoch from {1}) as double precision)'
+    ~ ' - cast(extract(epoch from {0}) as double precision)' -%}
+
 with
 
 pull_requests as (
@@ -48,8 +51,7 @@ first_commits as (
 peer_reviews as (
 
     select
-        reviews.repository,
-        reviews.pull_request_number,
+        pull_requests.pull_request_key,
         reviews.state,
         reviews.submitted_at
     from reviews
@@ -69,15 +71,14 @@ peer_reviews as (
 review_summary as (
 
     select
-        lower(repository) as repository_lower,
-        pull_request_number,
+        pull_request_key,
         min(submitted_at) as first_review_at,
         count(*) as review_count,
         max(case when state = 'approved' then 1 else 0 end) = 1 as is_approved,
         max(case when state = 'changes_requested' then 1 else 0 end) = 1
             as is_changes_requested
     from peer_reviews
-    group by lower(repository), pull_request_number
+    group by pull_request_key
 
 ),
 
@@ -87,9 +88,6 @@ joined as (
         pull_requests.pull_request_key,
         pull_requests.source_id,
         pull_requests.repository,
-        coalesce(shipped.service, repositories.service) as service,
-        coalesce(shipped.value_stream_id, repositories.value_stream_id) as value_stream_id,
-        coalesce(shipped.team_id, repositories.team_id) as team_id,
         pull_requests.pull_request_number,
         pull_requests.title,
         pull_requests.author_login,
@@ -100,17 +98,20 @@ joined as (
         pull_requests.url,
         pull_requests.state,
         pull_requests.is_draft,
-        coalesce(first_commits.commit_count, 0) as commit_count,
-        coalesce(review_summary.review_count, 0) as review_count,
-        coalesce(review_summary.is_approved, false) as is_approved,
-        coalesce(review_summary.is_changes_requested, false) as is_changes_requested,
         shipped.deployment_key,
         shipped.deployment_id,
         first_commits.first_commit_authored_at,
         pull_requests.created_at,
         review_summary.first_review_at,
         pull_requests.merged_at,
-        shipped.deployed_at
+        shipped.deployed_at,
+        coalesce(shipped.service, repositories.service) as service,
+        coalesce(shipped.value_stream_id, repositories.value_stream_id) as value_stream_id,
+        coalesce(shipped.team_id, repositories.team_id) as team_id,
+        coalesce(first_commits.commit_count, 0) as commit_count,
+        coalesce(review_summary.review_count, 0) as review_count,
+        coalesce(review_summary.is_approved, false) as is_approved,
+        coalesce(review_summary.is_changes_requested, false) as is_changes_requested
     from pull_requests
     left join repositories
         on lower(pull_requests.repository) = lower(repositories.repository)
@@ -119,16 +120,11 @@ joined as (
             lower(pull_requests.repository) = lower(first_commits.repository)
             and pull_requests.pull_request_number = first_commits.pull_request_number
     left join review_summary
-        on
-            lower(pull_requests.repository) = review_summary.repository_lower
-            and pull_requests.pull_request_number = review_summary.pull_request_number
+        on pull_requests.pull_request_key = review_summary.pull_request_key
     left join shipped
         on pull_requests.pull_request_key = shipped.pull_request_key
 
 ),
-
-{%- set seconds_between = 'cast(extract(epoch from {1}) as double precision)'
-    ~ ' - cast(extract(epoch from {0}) as double precision)' -%}
 
 -- Stages (seconds), each NULL where it does not apply: coding (first commit authored ->
 -- opened), pickup (opened -> first peer review), review (first peer review -> merge),
@@ -137,7 +133,33 @@ joined as (
 final as (
 
     select
-        *,
+        pull_request_key,
+        source_id,
+        repository,
+        service,
+        value_stream_id,
+        team_id,
+        pull_request_number,
+        title,
+        author_login,
+        is_author_bot,
+        head_ref,
+        base_ref,
+        labels,
+        url,
+        state,
+        is_draft,
+        commit_count,
+        review_count,
+        is_approved,
+        is_changes_requested,
+        deployment_key,
+        deployment_id,
+        first_commit_authored_at,
+        created_at,
+        first_review_at,
+        merged_at,
+        deployed_at,
         deployed_at is not null as is_shipped,
         {{ seconds_between.format('first_commit_authored_at', 'created_at') }}
             as coding_seconds,

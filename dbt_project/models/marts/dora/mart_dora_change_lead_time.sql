@@ -74,25 +74,29 @@ pull_requests_by_period as (
 
 -- A slice is measured from the day of its first change shipped to production (excluded
 -- ones included) or pull request shipped, through the as-of day in the stream's timezone.
-event_days as (
+shipped_events as (
 
     select
         value_stream_id,
-        slice,
-        slice_value,
-        period_start,
+        team_id,
+        service,
+        deployed_at_local,
         as_of_local_date
-    from changes_by_period
-    where grain = 'day'
+    from localized_changes
     union all
     select
         value_stream_id,
-        slice,
-        slice_value,
-        period_start,
+        team_id,
+        service,
+        deployed_at_local,
         as_of_local_date
-    from pull_requests_by_period
-    where grain = 'day'
+    from localized_pull_requests
+
+),
+
+event_days as (
+
+    {{ dora_slices('shipped_events', 'deployed_at_local', grains=['day']) }}
 
 ),
 

@@ -1,0 +1,176 @@
+"""Time `dbt build` on a sandbox tier: a full build, then an incremental build after one
+simulated day (issue 5).
+
+Usage: .venv/bin/python benchmarks/bench_dbt.py [--tier large] [--seed 7] [--threads 2]
+
+Generates the tier and serves it; loads it with the real connectors (config, GitHub, Jira,
+PagerDuty, bookings CSV) into a temporary warehouse with the sandbox's clock one day before
+the organisation's now; then times:
+
+1. `dbt build --full-refresh` (every model and test from scratch);
+2. `dbt build` with nothing new (the incremental facts merge nothing);
+3. after `server.advance(1 day)` and an incremental load of every source, `dbt build`
+   (the hourly refresh of a day's changes).
+
+Prints the load times and, per build, seconds, peak RSS of dbt, model/test counts and the
+slowest models. Goals (issue 5): `large` full build under 3 minutes on 2 cores; the
+incremental build under 20 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingestion.sandbox import SandboxServer, generate_organisation  # noqa: E402
+from ingestion.sandbox.jira.generator import write_bookings_csv  # noqa: E402
+
+DAY = timedelta(days=1)
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+DBT = Path(sys.executable).with_name("dbt")
+
+
+def load_everything(env: dict[str, str], config_path: Path, home: Path) -> dict[str, float]:
+    """Run every source's pipeline once (as the Dagster job does), in a child process;
+    seconds per source."""
+    script = f"""
+import json, os, time
+from pathlib import Path
+from ingestion.config import load_config
+from ingestion import pipelines
+config = load_config(Path({str(config_path)!r}))
+home = Path({str(home)!r})
+warehouse, work = home / "warehouse.duckdb", home / "dlt"
+runs = [
+    ("config", pipelines.config_pipeline, pipelines.config_source_from_config),
+    ("github", pipelines.github_pipeline, pipelines.github_source_from_config),
+    ("jira", pipelines.jira_pipeline, pipelines.jira_source_from_config),
+    ("pagerduty", pipelines.pagerduty_pipeline, pipelines.pagerduty_source_from_config),
+]
+seconds = {{}}
+for name, pipeline, source in runs:
+    started = time.perf_counter()
+    pipeline(warehouse, work).run(source(config)).raise_on_failed_jobs()
+    seconds[name] = time.perf_counter() - started
+from ingestion.sources.files import files_source
+started = time.perf_counter()
+pipelines.files_pipeline(warehouse, work).run(
+    files_source(folder=str(home / "drop"))
+).raise_on_failed_jobs()
+seconds["files"] = time.perf_counter() - started
+print(json.dumps(seconds))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"load failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def dbt_build(env: dict[str, str], target: Path, *extra: str) -> dict[str, object]:
+    """One `dbt build`; seconds, peak RSS of the dbt process and the slowest nodes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            str(DBT),
+            "build",
+            "--project-dir",
+            str(ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(ROOT / "dbt_project"),
+            "--target-path",
+            str(target),
+            *extra,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"dbt build failed:\n{done.stdout[-6000:]}")
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    kinds: dict[str, int] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    slowest = sorted(results, key=lambda r: -r["execution_time"])[:5]
+    return {
+        "seconds": seconds,
+        "peak_mb": max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024,
+        "nodes": kinds,
+        "slowest": [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in slowest],
+    }
+
+
+def row_counts(warehouse: Path, tables: list[str]) -> dict[str, int]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def report(label: str, build: dict[str, object]) -> None:
+    print(
+        f"{label:<32} {build['seconds']:7.1f} s  dbt peak RSS {build['peak_mb']:6.0f} MB  "
+        f"{build['nodes']}"
+    )
+    for name, seconds in build["slowest"]:  # type: ignore[union-attr]
+        print(f"    {name:<60} {seconds:6.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tier", default="large")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    from ingestion.sandbox.config import render_sandbox_config
+
+    started = time.perf_counter()
+    organisation = generate_organisation(tier=args.tier, seed=args.seed, now=NOW)
+    print(f"generate {args.tier}: {time.perf_counter() - started:.1f} s  {organisation.summary()}")
+    with (
+        tempfile.TemporaryDirectory(prefix="vsm-bench-dbt-") as tmp,
+        SandboxServer(organisation) as sandbox,
+    ):
+        home = Path(tmp)
+        config_path = home / "valuestream.yml"
+        config_path.write_text(render_sandbox_config(organisation))
+        write_bookings_csv(organisation.jira, home / "drop" / "environment_bookings.csv")
+        as_of = NOW - DAY
+        sandbox.clock = as_of
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VSM_", "SOURCES__"))}
+        env.update(
+            sandbox.environment(), VSM_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false"
+        )
+        env["VSM_AS_OF"] = as_of.isoformat()
+
+        print(f"load (clock {as_of:%Y-%m-%d}): {load_everything(env, config_path, home)}")
+        report("dbt build --full-refresh", dbt_build(env, home / "t1", "--full-refresh"))
+        report("dbt build, nothing new", dbt_build(env, home / "t2"))
+
+        sandbox.advance(DAY)
+        env["VSM_AS_OF"] = NOW.isoformat()
+        print(f"load one more day: {load_everything(env, config_path, home)}")
+        report("dbt build after one day", dbt_build(env, home / "t3"))
+        tables = ["marts.fct_deployments", "marts.fct_incidents"]
+        print(f"rows: {row_counts(home / 'warehouse.duckdb', tables)}")
+
+
+if __name__ == "__main__":
+    main()
