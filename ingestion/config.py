@@ -41,6 +41,10 @@ DEFAULT_ATTRIBUTION_WINDOW_HOURS = 24
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
 DEFAULT_INCIDENT_LABEL = "incident"
+# A shipped pull request carrying one of these labels (ignoring case), or whose branch
+# starts with one of these prefixes (ignoring case), makes its deployment a hotfix.
+DEFAULT_HOTFIX_LABELS = ("hotfix",)
+DEFAULT_HOTFIX_BRANCH_PREFIXES = ("hotfix/",)
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # GitHub owners: letters, digits, single hyphens; repository names: letters, digits, . _ -
@@ -127,6 +131,20 @@ def _timezones() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
+def _check_marker(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError(
+            "vsm_marker",
+            "expected a non-empty label or branch prefix, got {got}",
+            {"got": _show(value)},
+        )
+    return value
+
+
+# A hotfix label or branch prefix: a non-empty string.
+HotfixMarker = Annotated[str, AfterValidator(_check_marker)]
+
+
 def _repository_entry(value: Any) -> Any:
     # The short form `- acme/payments-api` is checked here so that its error points at the
     # list item itself rather than at a `repo` key the user never wrote.
@@ -148,6 +166,8 @@ class Defaults(_Section):
     timezone: str = DEFAULT_TIMEZONE
     production_pattern: str = DEFAULT_PRODUCTION_PATTERN
     attribution_window_hours: int = Field(DEFAULT_ATTRIBUTION_WINDOW_HOURS, gt=0)
+    hotfix_labels: list[HotfixMarker] = list(DEFAULT_HOTFIX_LABELS)
+    hotfix_branch_prefixes: list[HotfixMarker] = list(DEFAULT_HOTFIX_BRANCH_PREFIXES)
 
     @field_validator("timezone")
     @classmethod
@@ -261,6 +281,9 @@ class ValueStream(_Section):
     timezone: str | None = None
     production_pattern: str | None = None
     attribution_window_hours: int | None = Field(None, gt=0)
+    # None inherits the defaults; an empty list turns that kind of marker off.
+    hotfix_labels: list[HotfixMarker] | None = None
+    hotfix_branch_prefixes: list[HotfixMarker] | None = None
     teams: list[Team] = []
     repositories: list[Annotated[RepositoryEntry, BeforeValidator(_repository_entry)]] = []
 
@@ -290,6 +313,8 @@ class ResolvedValueStream(BaseModel):
     timezone: str
     production_pattern: str
     attribution_window_hours: int
+    hotfix_labels: tuple[str, ...]
+    hotfix_branch_prefixes: tuple[str, ...]
 
 
 class ResolvedTeam(BaseModel):
@@ -351,6 +376,14 @@ class VsmConfig(_Section):
                 production_pattern=vs.production_pattern or self.defaults.production_pattern,
                 attribution_window_hours=(
                     vs.attribution_window_hours or self.defaults.attribution_window_hours
+                ),
+                hotfix_labels=tuple(
+                    self.defaults.hotfix_labels if vs.hotfix_labels is None else vs.hotfix_labels
+                ),
+                hotfix_branch_prefixes=tuple(
+                    self.defaults.hotfix_branch_prefixes
+                    if vs.hotfix_branch_prefixes is None
+                    else vs.hotfix_branch_prefixes
                 ),
             )
             for vs in self.value_streams

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,11 +63,13 @@ create schema raw_files;
 
 create table raw_config.value_streams (
     value_stream_id varchar, name varchar, timezone varchar, production_pattern varchar,
-    attribution_window_hours bigint, _dlt_load_id varchar, _dlt_id varchar
+    attribution_window_hours bigint, hotfix_labels varchar, hotfix_branch_prefixes varchar,
+    _dlt_load_id varchar, _dlt_id varchar
 );
 insert into raw_config.value_streams values
-    ('payments', 'Payments', 'UTC', '^prod(uction)?$', 24, '1', 'v1'),
-    ('storefront', 'Storefront', 'Europe/Berlin', '^prod(uction)?$', 24, '1', 'v2');
+    ('payments', 'Payments', 'UTC', '^prod(uction)?$', 24, '["hotfix"]', '["hotfix/"]', '1', 'v1'),
+    ('storefront', 'Storefront', 'Europe/Berlin', '^prod(uction)?$', 24, '["hotfix"]',
+        '["hotfix/"]', '1', 'v2');
 
 create table raw_config.teams (
     team_id varchar, name varchar, value_stream_id varchar, _dlt_load_id varchar, _dlt_id varchar
@@ -718,3 +721,82 @@ def test_mart_dora_time_to_restore(built):
     for got, want in zip(rows, expected, strict=True):
         for value, wanted in zip(got[4:], want[4:], strict=True):
             assert value == (None if wanted is None else pytest.approx(wanted)), (got, want)
+
+
+def test_incident_links_and_failed_deployments(built):
+    """Q1 names deployment 4, which finished a day after it was triggered: no explicit
+    link, so the window gives deployment 1 (9 h 55 min before). Q2 comes 32 h 55 min after
+    deployment 1: none. Q3 (23 h) and INC-2 (exactly 24 h, the boundary) both fall on
+    deployment 6, which stays open. The files incident names deployment 12 in its own
+    field, finished at the very trigger time: explicit. Q4 is 6 days after catalog-api's
+    deployment; Q5 has no repository."""
+    warehouse, _ = built
+    links = _query(
+        warehouse,
+        "select i.source, i.source_id, d.source_id, i.attribution from marts.fct_incidents i "
+        "left join marts.fct_deployments d on i.deployment_key = d.deployment_key "
+        "order by 1, 2",
+    )
+    assert links == [
+        ("files", "INC-2", "6", "window"),
+        ("files", "Q1", "12", "explicit"),
+        ("pagerduty", "Q1", "1", "window"),
+        ("pagerduty", "Q2", None, None),
+        ("pagerduty", "Q3", "6", "window"),
+        ("pagerduty", "Q4", None, None),
+        ("pagerduty", "Q5", None, None),
+    ]
+    failed = _query(
+        warehouse,
+        "select source_id, failure_reasons, linked_incidents, recovered_by, recovery_seconds, "
+        "is_open from marts.fct_failed_deployments order by 1",
+    )
+    assert failed == [
+        ("1", "incident", 1, "incident", 39300.0, False),
+        ("12", "incident", 1, "incident", 7200.0, False),
+        ("6", "incident", 2, None, None, True),
+    ]
+    # a[1, 3, 5, 5]: the repeated sha is a redeploy, not a rollback
+    flags = _query(
+        warehouse,
+        "select source_id, is_failed, is_rollback, is_rework from marts.fct_deployments "
+        "where repository = 'acme/payments-api' order by created_at",
+    )
+    assert flags == [
+        ("1", True, False, False),
+        ("2", None, None, None),
+        ("3", None, None, None),
+        ("4", False, False, False),
+        ("5", None, None, None),
+        ("8", False, False, False),
+        ("6", True, False, False),
+        ("7", None, None, None),
+    ]
+
+
+def test_fct_changes_incremental_run_and_full_refresh_agree(built, tmp_path):
+    """Changes: a2 ships with deployment 4 (a3 merges it: never a change), a4 and a5 with 8;
+    deployment 1 is the first (no range) and 6 redeploys a5 (empty range). An incremental
+    run and a full refresh over a copy of the warehouse leave the same rows."""
+    warehouse, _ = built
+    sql = (
+        "select sha, deployment_id, authored_at, deployed_at, lead_time_seconds, is_excluded "
+        "from marts.fct_changes order by sha"
+    )
+    dt = datetime
+    expected = [
+        ("a2", 4, dt(2025, 12, 29, 20), dt(2025, 12, 30, 11), 54000.0, False),
+        ("a4", 8, dt(2025, 12, 30, 13), dt(2025, 12, 30, 15), 7200.0, False),
+        ("a5", 8, dt(2025, 12, 30, 14), dt(2025, 12, 30, 15), 3600.0, False),
+    ]
+    assert _query(warehouse, sql) == expected
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    for extra in ([], ["--full-refresh"]):
+        result = _dbt(
+            ["run", "--select", "fct_changes", *extra],
+            _env(copy, tmp_path / "logs"),
+            tmp_path / "target",
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert _query(copy, sql) == expected

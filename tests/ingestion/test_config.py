@@ -77,6 +77,8 @@ def test_shipped_file_describes_the_sandbox_organisation():
     settings = {s.value_stream_id: s for s in config.value_stream_settings()}
     assert settings["storefront"].timezone == "Europe/Berlin"
     assert settings["payments"].attribution_window_hours == 24
+    assert settings["payments"].hotfix_labels == ("hotfix",)
+    assert settings["storefront"].hotfix_branch_prefixes == ("hotfix/",)
 
 
 def test_defaults_and_short_forms_resolve(tmp_path):
@@ -192,7 +194,8 @@ def test_unknown_keys_are_named_with_a_suggestion(tmp_path):
         '(did you mean "team"?)',
         'valuestream.yml: value_streams[0]: unknown key "timezon" (did you mean "timezone"?)',
         'valuestream.yml: value_streams[0]: unknown key "colour" (expected one of: id, name, '
-        "timezone, production_pattern, attribution_window_hours, teams, repositories)",
+        "timezone, production_pattern, attribution_window_hours, hotfix_labels, "
+        "hotfix_branch_prefixes, teams, repositories)",
     ]
 
 
@@ -370,4 +373,47 @@ sources:
         'got "payments"',
         "valuestream.yml: sources.github.deploy_workflows.acme/search: expected a regular "
         'expression, got "^Deploy (" (missing ), unterminated subpattern at position 8)',
+    ]
+
+
+def test_hotfix_markers_inherit_the_defaults_or_replace_them(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            """\
+            defaults:
+              hotfix_labels: [hotfix, Urgent-Fix]
+            value_streams:
+              - {id: a, name: A, repositories: [acme/a]}
+              - id: b
+                name: B
+                hotfix_labels: []
+                hotfix_branch_prefixes: [fix/, emergency/]
+                repositories: [acme/b]
+            """,
+        )
+    )
+    a, b = config.value_stream_settings()
+    assert (a.hotfix_labels, a.hotfix_branch_prefixes) == (("hotfix", "Urgent-Fix"), ("hotfix/",))
+    # an empty list turns labels off for the stream; prefixes replace the default ones
+    assert (b.hotfix_labels, b.hotfix_branch_prefixes) == ((), ("fix/", "emergency/"))
+
+
+def test_hotfix_marker_errors_name_the_key_path(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        defaults:
+          hotfix_labels: hotfix
+        value_streams:
+          - id: a
+            name: A
+            hotfix_branch_prefixes: ["hotfix/", "  ", 7]
+            repositories: [acme/a]
+        """,
+    ) == [
+        'valuestream.yml: defaults.hotfix_labels: expected a list, got "hotfix"',
+        "valuestream.yml: value_streams[0].hotfix_branch_prefixes[1]: expected a non-empty "
+        'label or branch prefix, got "  "',
+        "valuestream.yml: value_streams[0].hotfix_branch_prefixes[2]: expected a string, got 7",
     ]

@@ -43,8 +43,8 @@ def test_config_tables_are_loaded_and_replaced(tmp_path):
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         streams = con.sql(
-            "select value_stream_id, name, timezone, production_pattern, attribution_window_hours"
-            " from raw_config.value_streams order by 1"
+            "select value_stream_id, name, timezone, production_pattern, attribution_window_hours,"
+            " hotfix_labels, hotfix_branch_prefixes from raw_config.value_streams order by 1"
         ).fetchall()
         teams = con.sql("select team_id, name, value_stream_id from raw_config.teams order by 1")
         teams = teams.fetchall()
@@ -53,8 +53,16 @@ def test_config_tables_are_loaded_and_replaced(tmp_path):
             " from raw_config.repositories order by 1"
         ).fetchall()
     assert streams == [
-        ("payments", "Payments", "UTC", "^prod(uction)?$", 24),
-        ("storefront", "Storefront", "Europe/Berlin", "^prod(uction)?$", 24),
+        ("payments", "Payments", "UTC", "^prod(uction)?$", 24, '["hotfix"]', '["hotfix/"]'),
+        (
+            "storefront",
+            "Storefront",
+            "Europe/Berlin",
+            "^prod(uction)?$",
+            24,
+            '["hotfix"]',
+            '["hotfix/"]',
+        ),
     ]
     assert teams == [
         ("billing", "Billing", "payments"),

@@ -6,6 +6,7 @@ metric by value stream, team and service without reading the YAML file themselve
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -26,6 +27,9 @@ VALUE_STREAM_COLUMNS: dict[str, Any] = {
     "timezone": _column("text"),
     "production_pattern": _column("text"),
     "attribution_window_hours": _column("bigint"),
+    # JSON arrays of strings, e.g. ["hotfix"]: the hotfix markers of the stream.
+    "hotfix_labels": _column("text"),
+    "hotfix_branch_prefixes": _column("text"),
 }
 TEAM_COLUMNS: dict[str, Any] = {
     "team_id": _column("text"),
@@ -54,7 +58,10 @@ def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
     )
     def value_streams() -> Iterator[dict[str, Any]]:
         for stream in config.value_stream_settings():
-            yield stream.model_dump()
+            row = stream.model_dump()
+            for key in ("hotfix_labels", "hotfix_branch_prefixes"):
+                row[key] = json.dumps(list(row[key]))
+            yield row
 
     @dlt.resource(
         write_disposition="replace",

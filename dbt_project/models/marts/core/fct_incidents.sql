@@ -6,6 +6,12 @@ incidents as (
 
 ),
 
+incidents_attributed as (
+
+    select * from {{ ref('int_incidents_attributed') }}
+
+),
+
 timed as (
 
     select
@@ -25,6 +31,19 @@ timed as (
         cast(extract(epoch from resolved_at) as double precision)
         - cast(extract(epoch from started_at) as double precision) as time_to_restore_seconds
     from incidents
+
+),
+
+attributed as (
+
+    select
+        timed.*,
+        incidents_attributed.deployment_key,
+        incidents_attributed.attribution,
+        incidents_attributed.matched_by as attribution_matched_by
+    from timed
+    left join incidents_attributed
+        on timed.incident_key = incidents_attributed.incident_key
 
 ),
 
@@ -55,8 +74,12 @@ final as (
         is_resolved,
         time_to_restore_seconds,
         started_week,
-        resolved_week
-    from timed
+        resolved_week,
+        -- The production deployment the incident is linked to (metrics.md 2.3).
+        deployment_key,
+        attribution,
+        attribution_matched_by
+    from attributed
 
 )
 

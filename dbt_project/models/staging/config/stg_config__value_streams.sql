@@ -17,6 +17,9 @@ renamed as (
         name as value_stream_name,
         timezone,
         production_pattern,
+        -- JSON arrays of strings as the config source writes them, e.g. ["hotfix"]
+        hotfix_labels,
+        hotfix_branch_prefixes,
 
         ---------- numerics
         attribution_window_hours
