@@ -161,6 +161,12 @@ insert into raw_github.deployment_commits values
     (4, 'acme/payments-api', 'a3', '1', 'c2'),
     (8, 'acme/payments-api', 'a4', '1', 'c3'),
     (8, 'acme/payments-api', 'a5', '1', 'c4');
+-- Every range above is a GitHub deployment's (the connector's deployment_source).
+alter table raw_github.deployment_ranges add column deployment_source varchar default 'deployment';
+alter table raw_github.deployment_ranges add column base_deployment_source varchar;
+update raw_github.deployment_ranges set base_deployment_source = 'deployment'
+where base_deployment_id is not null;
+alter table raw_github.deployment_commits add column deployment_source varchar default 'deployment';
 
 create table raw_github.commits (
     repository varchar, sha varchar, message varchar, author_name varchar,
@@ -307,9 +313,9 @@ def test_build_runs_models_seeds_unit_and_data_tests(built):
         assert result["status"] in ("success", "pass"), result
         kind = result["unique_id"].split(".")[0]
         by_kind[kind] = by_kind.get(kind, 0) + 1
-    assert by_kind["model"] == 29
+    assert by_kind["model"] == 30
     assert by_kind["seed"] == 1
-    assert by_kind["unit_test"] == 8
+    assert by_kind["unit_test"] == 10
     assert by_kind["test"] >= 150
 
 
