@@ -78,6 +78,9 @@ def render_sandbox_config(org: Organisation) -> str:
         f"# valuestream.yml for the sandbox organisation {org.name} (tier {org.tier}, seed "
         f"{org.seed}),\n# written by `vsm sandbox config`. The sandbox's URLs and tokens come "
         "from the environment\n# (SOURCES__GITHUB__API_URL, SOURCES__JIRA__BASE_URL, ...).\n"
+        "# sources.github.deploy_workflows names the repositories that deploy through a GitHub\n"
+        "# Actions workflow: a successful run of `Deploy <environment>` is a deployment to the\n"
+        "# environment after the match (or the pattern's group `environment`).\n"
     )
     body = yaml.safe_dump(sandbox_config(org), sort_keys=False, allow_unicode=True, width=100)
     return header + body
