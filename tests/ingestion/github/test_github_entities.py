@@ -385,7 +385,15 @@ def test_production_ranges_from_deploy_workflow_runs(workflow_org, tmp_path, mon
         server.clock = DAY_BEFORE
         run()
         server.clock = NOW
+        server.reset_counts()
         run()
+        later = dict(server.request_counts)
+        tables = ("deployment_ranges", "deployment_commits", "workflow_runs")
+        before = snapshot(warehouse, tables)
+        run()
+        assert snapshot(warehouse, tables) == before  # a run with nothing new adds nothing
+    # Days later, one page of runs of the window (3 days back) covers what is new.
+    assert later["/repos/{owner}/{repo}/actions/runs"] == 1
     truth = ground_truth(workflow_org, as_of=NOW)
     by_id = {d.deployment_id: d for d in workflow_org.all_deployments()}
 
