@@ -9,8 +9,10 @@ Resources (schema `raw_github`, all merged on their primary keys):
 - `commits`: the default-branch history, read from the head until every parent chain
   reaches a head loaded last time (`history`): dates cannot tell when a commit landed.
 - `deployment_ranges`, `deployment_commits`: for each successful production deployment (its
-  environment matches the repository's production pattern, case-insensitively), the commits
-  its sha reaches and the previous successful production deployment's sha does not. Ranges
+  environment matches the repository's production pattern, case-insensitively) -- a GitHub
+  deployment, or a successful run of the repository's deploy workflow (`deployment_source`
+  'deployment' or 'workflow_run') -- the commits its sha reaches and the previous
+  successful production deployment's sha does not. Ranges
   are walked in the commits already read; the compare endpoint is asked only when the walk
   leaves them. The previous deployment of each repository is kept in the resource state, so
   runs chain their ranges.
