@@ -8,10 +8,10 @@ with the sandbox's clock `--days-before` days before the organisation's now, the
 incremental run after `server.advance(1 day)`. Each run is a child process (so its peak RSS is the
 connector's own, not the sandbox's). Prints per run: seconds, HTTP requests (per endpoint,
 from the sandbox's request counters), rows written per table, the warehouse's rows per
-table, peak RSS; then one MATCH / MISMATCH line per entity comparing the warehouse with the
-sandbox's own count at that clock (from the organisation's records); `table[deployments
-API]` compares a table with the sandbox's records of the repositories that deploy through
-GitHub's Deployments API only (the others deploy through an Actions workflow).
+table, peak RSS; then one MATCH / MISMATCH line per table comparing the warehouse with the
+sandbox's own count at that clock (`ingestion.sandbox.counts`, from the organisation's
+records). The GitHub source reads the deploy-workflow runs of the repositories that deploy
+through an Actions workflow (the sandbox's config, `vsm sandbox config`).
 
 Goals (issue 4): a full `medium` load under 3 minutes; a one-day incremental run under 15 s
 and under 2% of the full load's requests; under 0.05 requests per pull request.
@@ -20,7 +20,6 @@ and under 2% of the full load's requests; under 0.05 requests per pull request.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import resource
@@ -37,8 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from ingestion.sandbox import SandboxServer, generate_organisation, ground_truth  # noqa: E402
-from ingestion.sandbox.model import Organisation  # noqa: E402
+from ingestion.sandbox import SandboxServer, generate_organisation  # noqa: E402
+from ingestion.sandbox.config import sandbox_config  # noqa: E402
+from ingestion.sandbox.counts import github_counts, jira_counts, pagerduty_counts  # noqa: E402
 
 DAY = 86_400
 DATASETS = {"github": "raw_github", "jira": "raw_jira", "pagerduty": "raw_pagerduty"}
@@ -57,7 +57,11 @@ def _run(tool: str, base: str, env: dict[str, str], options: dict[str, Any]) -> 
         from ingestion.sources.github import github_source
 
         pipeline = pipelines.github_pipeline(Path(base) / "warehouse.duckdb", Path(base) / "dlt")
-        source = github_source(options["repositories"], api_url=env["SOURCES__GITHUB__API_URL"])
+        source = github_source(
+            options["repositories"],
+            api_url=env["SOURCES__GITHUB__API_URL"],
+            deploy_workflow_patterns=options["deploy_workflows"],
+        )
     elif tool == "jira":
         from ingestion.sources.jira import jira_source
 
@@ -86,84 +90,6 @@ def _run(tool: str, base: str, env: dict[str, str], options: dict[str, Any]) -> 
 def run_child(tool: str, base: Path, env: dict[str, str], options: dict[str, Any]) -> dict:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_run, (tool, str(base), env, options))
-
-
-# --------------------------------------------------------------------------- the sandbox's counts
-
-
-def github_counts(org: Organisation, clock: int) -> dict[str, int]:
-    """Per entity (a table, or a table restricted to the repositories that deploy through
-    GitHub's Deployments API, as `table[deployments API]`), the sandbox's count at `clock`.
-    Repositories that deploy through an Actions workflow have no GitHub deployments: theirs
-    are workflow runs."""
-    through_workflow = {r.full_name for r in org.repositories if r.deploy_via == "workflow"}
-    deployments = [d for d in org.all_deployments() if d.created_ts <= clock]
-    api = [d for d in deployments if d.repository not in through_workflow]
-    truth = ground_truth(org, as_of=datetime.fromtimestamp(clock, UTC))
-    ranges = truth.deployment_ranges
-    range_commits = truth.deployment_commits
-    pulls = [
-        p
-        for group in (org.pull_requests, org.unmerged_pull_requests)
-        for prs in group.values()
-        for p in prs
-        if p.created_ts <= clock
-    ]
-    counts = {
-        "deployments": len(deployments),
-        "deployments[deployments API]": len(api),
-        "deployment_statuses[deployments API]": sum(
-            1 for d in api for s in d.statuses if s.created_ts <= clock
-        ),
-        "workflow_runs[deploy workflow]": len(deployments) - len(api),
-        "commits": sum(
-            1
-            for commits in org.commits.values()
-            for c in commits
-            if (c.landed_ts if c.landed_ts is not None else c.committed_ts) <= clock
-        ),
-        "deployment_ranges": len(ranges),
-        "deployment_ranges[deployments API]": sum(
-            1 for r in ranges if r["repository"] not in through_workflow
-        ),
-        "deployment_commits": len(range_commits),
-        "deployment_commits[deployments API]": sum(
-            1 for r in range_commits if r["repository"] not in through_workflow
-        ),
-        "pull_requests": len(pulls),
-        "pull_request_reviews": sum(1 for p in pulls for r in p.reviews if r.submitted_ts <= clock),
-    }
-    return counts
-
-
-def jira_counts(server: SandboxServer, clock: int) -> dict[str, int]:
-    jira, api = server.org.jira, server.jira
-    issues = [i for i in jira.issues if i.created_ts <= clock]
-    items = 0
-    for issue in issues:
-        for n in range(issue.visible_count(clock)):
-            items += len(json.loads(api._history_json(issue, n))["items"])
-    return {
-        "issues": len(issues),
-        "changelog_items": items,
-        "statuses": len(jira.statuses),
-        "versions": sum(1 for v in jira.versions if v.created_ts <= clock),
-    }
-
-
-def pagerduty_counts(org: Organisation, clock: int) -> dict[str, int]:
-    pd = org.pagerduty
-    incidents = [i for i in pd.incidents if i.triggered_ts <= clock]
-    entries = 0
-    for i in incidents:
-        times = [i.triggered_ts, *(note.created_ts for note in i.notes)]
-        times += [t for t in (i.acknowledged_ts, i.resolved_ts) if t is not None]
-        entries += sum(1 for t in times if t <= clock)
-    return {
-        "services": sum(1 for s in pd.services if s.created_ts <= clock),
-        "incidents": len(incidents),
-        "log_entries": entries,
-    }
 
 
 # --------------------------------------------------------------------------- reporting
@@ -240,6 +166,7 @@ def main() -> None:
             for r in org.repositories
         ],
         "projects": [p.key for p in org.jira.projects] if org.jira is not None else [],
+        "deploy_workflows": sandbox_config(org)["sources"]["github"].get("deploy_workflows", {}),
     }
     start = now - timedelta(days=args.days_before)
     print(f"full load at {start.isoformat()} ({start:%A}), incremental one day later")
@@ -247,7 +174,7 @@ def main() -> None:
     with SandboxServer(org) as server, tempfile.TemporaryDirectory(prefix="vsm-bench-") as tmp:
         env = {**server.environment(), "RUNTIME__DLTHUB_TELEMETRY": "false"}
         counts: dict[str, Callable[[int], dict[str, int]]] = {
-            "github": lambda clock: github_counts(org, clock),
+            "github": lambda clock: github_counts(org, clock, server),
             "jira": lambda clock: jira_counts(server, clock),
             "pagerduty": lambda clock: pagerduty_counts(org, clock),
         }

@@ -120,6 +120,36 @@ def sandbox_export(
         typer.echo(f"{rows:>10}  {folder / name}")
 
 
+@sandbox_app.command("config")
+def sandbox_config(
+    tier: TierOption = "small",
+    seed: SeedOption = 7,
+    now: NowOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the file here (default: print it).", show_default=False),
+    ] = None,
+) -> None:
+    """Print (or write) a valuestream.yml describing the sandbox organisation of a tier."""
+    from ingestion.config import ConfigError, load_config
+    from ingestion.sandbox import generate_organisation
+    from ingestion.sandbox.config import render_sandbox_config
+
+    text = render_sandbox_config(generate_organisation(tier=tier, seed=seed, now=_parse_now(now)))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    try:
+        loaded = load_config(out)
+    except ConfigError as exc:  # a defect of the renderer, reported as the check would
+        for line in exc.errors:
+            console.print(line, style="red", markup=False, highlight=False)
+        raise typer.Exit(code=2) from exc
+    console.print(loaded.summary(str(out)), markup=False, highlight=False)
+
+
 def _refresh_or_exit() -> None:
     from orchestration.runner import WarehouseBusy, run_refresh
 

@@ -394,7 +394,7 @@ class GitHubRecordsMixin:
     # -- workflow runs --------------------------------------------------------------------
 
     def _run_id(self, dep: Deployment) -> int:
-        return int(dep.statuses[0].log_url_path.rsplit("/", 1)[1])
+        return dep.workflow_run_id
 
     def _run_dict(self, index: _RepoIndex, dep: Deployment, number: int) -> dict[str, Any]:
         clock = self.clock_ts

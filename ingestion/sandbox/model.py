@@ -253,6 +253,13 @@ class Deployment:
     def updated_ts(self) -> int:
         return self.statuses[-1].created_ts if self.statuses else self.created_ts
 
+    @property
+    def workflow_run_id(self) -> int:
+        """The id of the Actions run behind this deployment (its statuses link to the run's
+        log): a repository that deploys through a workflow shows this run, not a
+        GitHub deployment."""
+        return int(self.statuses[0].log_url_path.rsplit("/", 1)[1])
+
 
 @dataclass(slots=True)
 class Organisation:

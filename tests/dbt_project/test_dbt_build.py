@@ -164,6 +164,12 @@ insert into raw_github.deployment_commits values
     (4, 'acme/payments-api', 'a3', '1', 'c2'),
     (8, 'acme/payments-api', 'a4', '1', 'c3'),
     (8, 'acme/payments-api', 'a5', '1', 'c4');
+-- Every range above is a GitHub deployment's (the connector's deployment_source).
+alter table raw_github.deployment_ranges add column deployment_source varchar default 'deployment';
+alter table raw_github.deployment_ranges add column base_deployment_source varchar;
+update raw_github.deployment_ranges set base_deployment_source = 'deployment'
+where base_deployment_id is not null;
+alter table raw_github.deployment_commits add column deployment_source varchar default 'deployment';
 
 create table raw_github.commits (
     repository varchar, sha varchar, message varchar, author_name varchar,

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from ingestion.sandbox import SandboxServer, generate_organisation, ground_truth
+from ingestion.sandbox.config import render_sandbox_config
 from ingestion.sandbox.jira.generator import write_bookings_csv
 from tests.e2e.readers import read_marts_in_a_loop
 
@@ -123,3 +124,64 @@ def refreshed(pipeline_home: PipelineHome) -> dict[str, object]:
         "reads": reads,
         "reader_errors": errors,
     }
+
+
+@dataclass
+class MediumHome:
+    """The `medium` tier (seed 7, at NOW) served, its config written by the sandbox, and one
+    `vsm run` through it."""
+
+    home: Path
+    env: dict[str, str]
+    org: object
+    truth: object
+    sandbox: SandboxServer
+    config: Path
+    run: subprocess.CompletedProcess[str]
+    seconds: float
+    requests: dict[str, dict[str, int]]  # per tool, per endpoint
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def marts(self) -> Path:
+        return self.home / "marts.duckdb"
+
+    def vsm(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [VSM, *args], env=self.env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
+        )
+
+
+@pytest.fixture(scope="session")
+def medium_home(tmp_path_factory) -> Iterator[MediumHome]:
+    import time
+
+    organisation = generate_organisation(tier="medium", seed=7, now=NOW)
+    home = tmp_path_factory.mktemp("vsm-medium")
+    config = home / "valuestream.yml"
+    config.write_text(render_sandbox_config(organisation), encoding="utf-8")
+    write_bookings_csv(organisation.jira, home / "drop" / "environment_bookings.csv")
+    with SandboxServer(organisation) as server:
+        env = pipeline_env(home, server)
+        env["VSM_CONFIG"] = str(config)
+        server.reset_counts()
+        started = time.perf_counter()
+        run = subprocess.run(
+            [VSM, "run"], env=env, capture_output=True, text=True, timeout=1800, cwd=ROOT
+        )
+        seconds = time.perf_counter() - started
+        requests = {tool: dict(front.request_counts) for tool, front in server.fronts.items()}
+        yield MediumHome(
+            home=home,
+            env=env,
+            org=organisation,
+            truth=ground_truth(organisation),
+            sandbox=server,
+            config=config,
+            run=run,
+            seconds=seconds,
+            requests=requests,
+        )

@@ -9,8 +9,10 @@ Resources (schema `raw_github`, all merged on their primary keys):
 - `commits`: the default-branch history, read from the head until every parent chain
   reaches a head loaded last time (`history`): dates cannot tell when a commit landed.
 - `deployment_ranges`, `deployment_commits`: for each successful production deployment (its
-  environment matches the repository's production pattern, case-insensitively), the commits
-  its sha reaches and the previous successful production deployment's sha does not. Ranges
+  environment matches the repository's production pattern, case-insensitively) -- a GitHub
+  deployment, or a successful run of the repository's deploy workflow (`deployment_source`
+  'deployment' or 'workflow_run') -- the commits its sha reaches and the previous
+  successful production deployment's sha does not. Ranges
   are walked in the commits already read; the compare endpoint is asked only when the walk
   leaves them. The previous deployment of each repository is kept in the resource state, so
   runs chain their ranges.
@@ -186,9 +188,9 @@ def github_source(
         commits_since=parse_timestamp(commits_since)
         if isinstance(commits_since, str)
         else commits_since,
+        deploy_workflow_patterns=dict(deploy_workflow_patterns or {}),
     )
     runs = _Runs(repos, options)
-    workflow_patterns = dict(deploy_workflow_patterns or {})
 
     @dlt.resource(
         write_disposition="merge",
@@ -247,7 +249,7 @@ def github_source(
 
     @dlt.resource(
         write_disposition="merge",
-        primary_key="deployment_id",
+        primary_key=("deployment_source", "deployment_id"),
         columns=settings.DEPLOYMENT_RANGE_COLUMNS,
         file_format="parquet",
     )
@@ -258,15 +260,19 @@ def github_source(
             ranges = run.ranges(repo)
             if ranges.rows:
                 yield ranges.rows
-            # With a deployment or commit in quarantine the ranges are computed again from
-            # the same place next run, when the record is whole.
-            quarantined = run.deployments(repo).has_quarantined or run.quarantined_commits(repo)
+            # With a deployment, workflow run or commit in quarantine the ranges are computed
+            # again from the same place next run, when the record is whole.
+            quarantined = (
+                run.deployments(repo).has_quarantined
+                or run.quarantined_workflow_runs(repo)
+                or run.quarantined_commits(repo)
+            )
             if ranges.last_deployment and not quarantined:
                 state[repo.repo] = ranges.last_deployment
 
     @dlt.resource(
         write_disposition="merge",
-        primary_key=("deployment_id", "sha"),
+        primary_key=("deployment_source", "deployment_id", "sha"),
         columns=settings.DEPLOYMENT_COMMIT_COLUMNS,
         file_format="parquet",
     )
@@ -389,14 +395,11 @@ def github_source(
     def workflow_runs() -> Iterator[Any]:
         run = runs.current()
         state = dlt.current.resource_state().setdefault("window", {})
-        overlap = timedelta(days=settings.WORKFLOW_RUNS_OVERLAP_DAYS)
         for repo in repos:
-            pattern = workflow_patterns.get(repo.repo)
-            if not pattern:
+            if not options.deploy_workflow_patterns.get(repo.repo):
                 continue
             window = state.setdefault(repo.repo, {})
-            start = _window(window, overlap)
-            checked = activity.read_workflow_runs(run.client, repo.repo, pattern, start)
+            checked = run.workflow_runs(repo)
             yield from route(checked)
             rows = activity.good(checked)
             if len(rows) < len(checked):
@@ -448,6 +451,7 @@ class _Options:
     issues_overlap: timedelta = timedelta(hours=settings.ISSUES_OVERLAP_HOURS)
     incident_label: str = settings.DEFAULT_INCIDENT_LABEL
     commits_since: datetime | None = None
+    deploy_workflow_patterns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -462,6 +466,21 @@ class _Deployments:
     @property
     def has_quarantined(self) -> bool:
         return bool(self.quarantined or self.quarantined_statuses)
+
+
+@dataclass(frozen=True)
+class _Production:
+    """A successful production deployment: a GitHub deployment or a deploy-workflow run."""
+
+    source: str  # settings.DEPLOYMENT_SOURCE_DEPLOYMENT | DEPLOYMENT_SOURCE_WORKFLOW_RUN
+    id: int
+    sha: str | None
+    created_at: datetime
+    finished_at: datetime
+
+    @property
+    def order(self) -> tuple[datetime, str, int]:
+        return (self.finished_at, self.source, self.id)
 
 
 @dataclass
@@ -520,6 +539,10 @@ class _Run:
         self.pull_cursor: dict[str, str] = resources.get("pull_requests", {}).get(
             "last_updated_at", {}
         )
+        self.workflow_window: dict[str, dict[str, str]] = resources.get("workflow_runs", {}).get(
+            "window", {}
+        )
+        self._workflow_runs: dict[str, list[activity.Row]] = {}
         self._graphql: GraphQLClient | None = None
         self._pulls: dict[str, pulls.PullRequests] = {}
         self._probes: dict[str, dict[str, Any]] | None = None
@@ -700,15 +723,76 @@ class _Run:
     ) -> list[str]:
         """Shas of this run's successful production deployments (created since `since`),
         oldest first, once each."""
-        fetched = self.deployments(repo)
         shas: dict[str, None] = {}
-        for row in sorted(fetched.rows, key=lambda r: (r["created_at"], r["id"])):
-            if since is not None and row["created_at"] < since:
+        for deployment in sorted(
+            self.production_deployments(repo), key=lambda d: (d.created_at, d.source, d.id)
+        ):
+            if since is not None and deployment.created_at < since:
                 continue
-            state, _ = final_status(fetched.statuses.get(row["id"], []))
-            if state == "success" and repo.is_production(row["environment"]) and row["sha"]:
-                shas.setdefault(row["sha"], None)
+            if deployment.sha:
+                shas.setdefault(deployment.sha, None)
         return list(shas)
+
+    def production_deployments(self, repo: Repository) -> list[_Production]:
+        """This run's successful production deployments of `repo`: GitHub deployments whose
+        environment matches the production pattern and whose latest terminal status is
+        success, and deploy-workflow runs completed with success whose environment (from the
+        workflow name) matches it, finished at their last update."""
+        found: list[_Production] = []
+        fetched = self.deployments(repo)
+        for row in fetched.rows:
+            if not repo.is_production(row["environment"]):
+                continue
+            state, finished_at = final_status(fetched.statuses.get(row["id"], []))
+            if state == "success" and finished_at is not None:
+                found.append(
+                    _Production(
+                        settings.DEPLOYMENT_SOURCE_DEPLOYMENT,
+                        row["id"],
+                        row["sha"],
+                        row["created_at"],
+                        finished_at,
+                    )
+                )
+        for run in activity.good(self.workflow_runs(repo)):
+            if (
+                run["status"] == "completed"
+                and run["conclusion"] == "success"
+                and repo.is_production(run["environment"])
+                and run["updated_at"] is not None
+                and run["created_at"] is not None
+            ):
+                found.append(
+                    _Production(
+                        settings.DEPLOYMENT_SOURCE_WORKFLOW_RUN,
+                        run["id"],
+                        run["head_sha"],
+                        run["created_at"],
+                        run["updated_at"],
+                    )
+                )
+        return found
+
+    # -- deploy-workflow runs
+
+    def workflow_runs(self, repo: Repository) -> list[activity.Row]:
+        """Runs of the repository's deploy workflow created since its window (every run on a
+        first load; none when the repository names no deploy workflow)."""
+        if repo.repo not in self._workflow_runs:
+            pattern = self.options.deploy_workflow_patterns.get(repo.repo)
+            if not pattern:
+                self._workflow_runs[repo.repo] = []
+            else:
+                overlap = timedelta(days=settings.WORKFLOW_RUNS_OVERLAP_DAYS)
+                start = _window(self.workflow_window.get(repo.repo) or {}, overlap)
+                self._workflow_runs[repo.repo] = activity.read_workflow_runs(
+                    self.client, repo.repo, pattern, start
+                )
+        return self._workflow_runs[repo.repo]
+
+    def quarantined_workflow_runs(self, repo: Repository) -> bool:
+        runs = self.workflow_runs(repo)
+        return len(activity.good(runs)) < len(runs)
 
     def deployments(self, repo: Repository) -> _Deployments:
         if repo.repo not in self._deployments:
@@ -843,27 +927,24 @@ class _Run:
         return self._ranges[repo.repo]
 
     def _compute_ranges(self, repo: Repository) -> _Ranges:
-        fetched = self.deployments(repo)
-        finished = []
-        for row in fetched.rows:
-            if not repo.is_production(row["environment"]):
-                continue
-            state, finished_at = final_status(fetched.statuses.get(row["id"], []))
-            if state == "success" and finished_at is not None:
-                finished.append((finished_at, row["id"], row))
-        finished.sort(key=lambda item: (item[0], item[1]))
-
+        finished = sorted(self.production_deployments(repo), key=lambda d: d.order)
         previous = self.previous_production.get(repo.repo)
         if previous:
-            after = (parse_timestamp(previous["finished_at"]), previous["deployment_id"])
-            finished = [item for item in finished if (item[0], item[1]) > after]
+            # A state written before workflow runs counted names GitHub deployments only.
+            previous = {"deployment_source": settings.DEPLOYMENT_SOURCE_DEPLOYMENT, **previous}
+            after = (
+                parse_timestamp(previous["finished_at"]),
+                previous["deployment_source"],
+                previous["deployment_id"],
+            )
+            finished = [item for item in finished if item.order > after]
 
         result = _Ranges()
         graph = CommitGraph(self.history(repo))
         walker = RangeWalker(graph)
         compared = 0
-        for finished_at, deployment_id, row in finished:
-            head = row["sha"]
+        for deployment in finished:
+            head = deployment.sha
             if previous is None:
                 shas = None
             else:
@@ -875,9 +956,11 @@ class _Run:
                         walker.reset(head)
             result.rows.append(
                 {
-                    "deployment_id": deployment_id,
+                    "deployment_source": deployment.source,
+                    "deployment_id": deployment.id,
                     "repository": repo.repo,
                     "head_sha": head,
+                    "base_deployment_source": previous["deployment_source"] if previous else None,
                     "base_deployment_id": previous["deployment_id"] if previous else None,
                     "base_sha": previous["sha"] if previous else None,
                     "range_known": shas is not None,
@@ -885,13 +968,19 @@ class _Run:
                 }
             )
             result.commit_rows.extend(
-                {"deployment_id": deployment_id, "repository": repo.repo, "sha": sha}
+                {
+                    "deployment_source": deployment.source,
+                    "deployment_id": deployment.id,
+                    "repository": repo.repo,
+                    "sha": sha,
+                }
                 for sha in shas or ()
             )
             previous = {
-                "deployment_id": deployment_id,
+                "deployment_source": deployment.source,
+                "deployment_id": deployment.id,
                 "sha": head,
-                "finished_at": finished_at.isoformat(),
+                "finished_at": deployment.finished_at.isoformat(),
             }
         result.last_deployment = previous
         logger.info(

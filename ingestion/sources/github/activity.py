@@ -146,11 +146,29 @@ def read_issues(
     return rows, newest
 
 
+def deploy_environment(matcher: re.Pattern[str], name: str | None) -> str | None:
+    """The environment a deploy workflow run deployed to, from its workflow name and the
+    repository's deploy-workflow pattern: the pattern's named group `environment` when it
+    has one, else the text after the match (`^Deploy ` on `Deploy production`), else the
+    first group that matched (`^Deploy (prod|staging)$`). None when the name does not match
+    or names no environment."""
+    match = matcher.search(name or "")
+    if match is None:
+        return None
+    if "environment" in matcher.groupindex:
+        found = match.group("environment")
+    else:
+        found = (name or "")[match.end() :].strip() or next(
+            (group for group in match.groups() if group), None
+        )
+    return found.strip() if found and found.strip() else None
+
+
 def read_workflow_runs(
     client: GitHubClient, repo: str, pattern: str, start: datetime | None
 ) -> list[Row]:
     """Runs of the workflows whose name matches `pattern` (case-insensitive), created since
-    `start`."""
+    `start`, each with the environment its name names (`deploy_environment`)."""
     params: dict[str, Any] = {}
     if start is not None:
         params["created"] = f">={_utc_text(start)}"
@@ -163,7 +181,7 @@ def read_workflow_runs(
         seen += len(page)
         rows.extend(
             checked_row(
-                partial(workflow_run_row, repo, item),
+                partial(_workflow_run_with_environment, repo, item, matcher),
                 item,
                 entity="workflow_runs",
                 position=f"{path} page {number} item {index}",
@@ -181,3 +199,11 @@ def read_workflow_runs(
         client.rate_limit_remaining,
     )
     return rows
+
+
+def _workflow_run_with_environment(
+    repo: str, item: dict[str, Any], matcher: re.Pattern[str]
+) -> dict[str, Any]:
+    row = workflow_run_row(repo, item)
+    row["environment"] = deploy_environment(matcher, row["name"])
+    return row

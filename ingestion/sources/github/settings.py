@@ -66,16 +66,24 @@ DEPLOYMENT_STATUS_COLUMNS: dict[str, Any] = {
     "updated_at": _column("timestamp"),
     "log_url": _column("text"),
 }
+# A production deployment is a GitHub deployment or a successful run of a deploy workflow:
+# `deployment_source` says which (their ids are GitHub ids of different records), and keys
+# the ranges with `deployment_id`.
+DEPLOYMENT_SOURCE_DEPLOYMENT = "deployment"
+DEPLOYMENT_SOURCE_WORKFLOW_RUN = "workflow_run"
 DEPLOYMENT_RANGE_COLUMNS: dict[str, Any] = {
+    "deployment_source": _column("text", nullable=False),
     "deployment_id": _column("bigint", nullable=False),
     "repository": _column("text", nullable=False),
     "head_sha": _column("text"),
+    "base_deployment_source": _column("text"),
     "base_deployment_id": _column("bigint"),
     "base_sha": _column("text"),
     "range_known": _column("bool", nullable=False),
     "commit_count": _column("bigint"),
 }
 DEPLOYMENT_COMMIT_COLUMNS: dict[str, Any] = {
+    "deployment_source": _column("text", nullable=False),
     "deployment_id": _column("bigint", nullable=False),
     "repository": _column("text", nullable=False),
     "sha": _column("text", nullable=False),
@@ -235,6 +243,8 @@ WORKFLOW_RUN_COLUMNS: dict[str, Any] = {
     "head_branch": _column("text"),
     "head_sha": _column("text"),
     "display_title": _column("text"),
+    # What the workflow name says it deployed to (see `activity.deploy_environment`).
+    "environment": _column("text"),
     "actor_login": _column("text"),
     "created_at": _column("timestamp"),
     "updated_at": _column("timestamp"),

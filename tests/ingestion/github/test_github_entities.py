@@ -348,6 +348,97 @@ def test_workflow_runs_of_the_deploy_workflow(workflow_org, tmp_path, monkeypatc
     assert later["/repos/{owner}/{repo}/actions/runs"] == 1
 
 
+def test_deploy_environment_from_the_workflow_name():
+    import re
+
+    from ingestion.sources.github.activity import deploy_environment
+
+    def env(pattern: str, name: str) -> str | None:
+        return deploy_environment(re.compile(pattern, re.IGNORECASE), name)
+
+    assert env("^Deploy ", "Deploy production") == "production"
+    assert env("^deploy ", "Deploy  prod ") == "prod"
+    assert env("^Deploy (prod|staging)$", "Deploy prod") == "prod"
+    assert env("^(?P<environment>\\w+) release$", "live release") == "live"
+    assert env("^Deploy ", "Build") is None
+    assert env("^Deploy$", "Deploy") is None
+
+
+def test_production_ranges_from_deploy_workflow_runs(workflow_org, tmp_path, monkeypatch):
+    """checkout-web deploys through `Deploy <environment>` runs: its production ranges and
+    their commits are the truth's, keyed by run id and `deployment_source` 'workflow_run';
+    the other repository keeps its GitHub deployments. A later run chains on."""
+    repos = ["acme/checkout-web", "acme/payments-api"]
+    warehouse = tmp_path / "warehouse.duckdb"
+    with SandboxServer(workflow_org) as server:
+        monkeypatch.setenv("SOURCES__GITHUB__ACCESS_TOKEN", server.github_token)
+        pipeline = github_pipeline(warehouse, tmp_path / "dlt")
+
+        def run() -> None:
+            source = github_source(
+                repos,
+                api_url=server.github_api_url,
+                deploy_workflow_patterns={"acme/checkout-web": "^Deploy "},
+            ).with_resources(*CORE_RESOURCES, "workflow_runs")
+            pipeline.run(source).raise_on_failed_jobs()
+
+        server.clock = DAY_BEFORE
+        run()
+        server.clock = NOW
+        server.reset_counts()
+        run()
+        later = dict(server.request_counts)
+        tables = ("deployment_ranges", "deployment_commits", "workflow_runs")
+        before = snapshot(warehouse, tables)
+        run()
+        assert snapshot(warehouse, tables) == before  # a run with nothing new adds nothing
+    # Days later, one page of runs of the window (3 days back) covers what is new.
+    assert later["/repos/{owner}/{repo}/actions/runs"] == 1
+    truth = ground_truth(workflow_org, as_of=NOW)
+    by_id = {d.deployment_id: d for d in workflow_org.all_deployments()}
+
+    def key(deployment_id: int | None, repository: str) -> tuple[str, int] | tuple[None, None]:
+        if deployment_id is None:
+            return (None, None)
+        if repository == "acme/checkout-web":
+            return ("workflow_run", by_id[deployment_id].workflow_run_id)
+        return ("deployment", deployment_id)
+
+    expected_ranges = sorted(
+        (*key(r["deployment_id"], r["repository"]), r["repository"], r["head_sha"],
+         *key(r["base_deployment_id"], r["repository"]), r["base_sha"], r["range_known"],
+         r["commit_count"])
+        for r in truth.deployment_ranges
+        if r["repository"] in repos
+    )  # fmt: skip
+    loaded_ranges = query(
+        warehouse,
+        "select deployment_source, deployment_id, repository, head_sha, base_deployment_source,"
+        " base_deployment_id, base_sha, range_known, commit_count from raw_github.deployment_ranges"
+        " order by all",
+    )
+    assert {r[0] for r in loaded_ranges} == {"deployment", "workflow_run"}
+    assert loaded_ranges == expected_ranges
+    expected_commits = sorted(
+        (*key(r["deployment_id"], r["repository"]), r["sha"])
+        for r in truth.deployment_commits
+        if r["repository"] in repos
+    )
+    loaded_commits = query(
+        warehouse,
+        "select deployment_source, deployment_id, sha from raw_github.deployment_commits"
+        " order by all",
+    )
+    assert loaded_commits == expected_commits
+    environments = dict(
+        query(
+            warehouse,
+            "select environment, count(*) from raw_github.workflow_runs group by all",
+        )
+    )
+    assert set(environments) == {"production", "staging", "preview"}
+
+
 def test_check_runs_can_be_limited_to_recent_deployments(server, token, tmp_path):
     pipeline = github_pipeline(tmp_path / "warehouse.duckdb", tmp_path / "dlt")
     server.reset_counts()

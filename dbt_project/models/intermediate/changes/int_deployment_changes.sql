@@ -55,7 +55,7 @@ range_commits as (
         coalesce(commits.is_merge_commit, false) as is_merge_commit
     from deployment_commits
     inner join production_deployments
-        on deployment_commits.deployment_id = production_deployments.deployment_id
+        on deployment_commits.deployment_key = production_deployments.deployment_key
     left join commits
         on
             lower(deployment_commits.repository) = lower(commits.repository)

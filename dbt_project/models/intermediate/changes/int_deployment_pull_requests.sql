@@ -55,7 +55,7 @@ candidates as (
             lower(pull_requests.repository) = lower(deployment_commits.repository)
             and pull_requests.merge_commit_sha = deployment_commits.sha
     inner join production_deployments
-        on deployment_commits.deployment_id = production_deployments.deployment_id
+        on deployment_commits.deployment_key = production_deployments.deployment_key
 
 ),
 

@@ -23,7 +23,7 @@ commits as (
 range_changes as (
 
     select
-        deployment_commits.deployment_id,
+        deployment_commits.deployment_key,
         count(*) as change_count
     from deployment_commits
     left join commits
@@ -31,13 +31,15 @@ range_changes as (
             lower(deployment_commits.repository) = lower(commits.repository)
             and deployment_commits.sha = commits.sha
     where not coalesce(commits.is_merge_commit, false)
-    group by deployment_commits.deployment_id
+    group by deployment_commits.deployment_key
 
 ),
 
 counted as (
 
     select
+        deployment_ranges.deployment_key,
+        deployment_ranges.source,
         deployment_ranges.deployment_id,
         deployment_ranges.is_range_known,
         case
@@ -46,7 +48,7 @@ counted as (
         end as change_count
     from deployment_ranges
     left join range_changes
-        on deployment_ranges.deployment_id = range_changes.deployment_id
+        on deployment_ranges.deployment_key = range_changes.deployment_key
 
 )
 

@@ -1,7 +1,3 @@
-{%- set deployment_id_text = dbt.cast(
-    'deployments.deployment_id', api.Column.translate_type('string')
-) -%}
-
 with
 
 deployments as (
@@ -13,6 +9,18 @@ deployments as (
 deployment_statuses as (
 
     select * from {{ ref('stg_github__deployment_statuses') }}
+
+),
+
+workflow_runs as (
+
+    select * from {{ ref('stg_github__workflow_runs') }}
+
+),
+
+file_deployments as (
+
+    select * from {{ ref('stg_files__deployments') }}
 
 ),
 
@@ -88,18 +96,19 @@ latest_terminal_statuses as (
 
 ),
 
-unified as (
+-- GitHub deployments: the state and finish of their statuses.
+github_deployments as (
 
     select
-        {{ dbt.hash(dbt.concat(["'github'", "':'", deployment_id_text])) }} as deployment_key,
+        {{ deployment_key("'github'", 'deployments.deployment_id') }} as deployment_key,
         'github' as source,
-        {{ deployment_id_text }} as source_id,
+        {{ dbt.cast('deployments.deployment_id', api.Column.translate_type('string')) }}
+            as source_id,
         deployments.deployment_id,
         deployments.repository,
-        repositories.service,
-        repositories.value_stream_id,
-        repositories.team_id,
-        value_streams.timezone,
+        cast(null as {{ dbt.type_string() }}) as source_service,
+        cast(null as {{ dbt.type_string() }}) as source_value_stream_id,
+        cast(null as {{ dbt.type_string() }}) as source_team_id,
         deployments.environment,
         deployments.sha,
         deployments.ref,
@@ -108,23 +117,166 @@ unified as (
         coalesce(
             latest_terminal_statuses.state, latest_statuses.state, 'pending'
         ) as final_state,
-        coalesce(latest_statuses.state, 'pending') as latest_status_state,
-        coalesce(
-            {{ regex_matches_ci('deployments.environment', 'value_streams.production_pattern') }},
-            false
-        ) as is_production_environment,
-        change_counts.change_count
+        coalesce(latest_statuses.state, 'pending') as latest_status_state
     from deployments
-    left join repositories
-        on lower(deployments.repository) = lower(repositories.repository)
-    left join value_streams
-        on repositories.value_stream_id = value_streams.value_stream_id
     left join latest_statuses
         on deployments.deployment_id = latest_statuses.deployment_id
     left join latest_terminal_statuses
         on deployments.deployment_id = latest_terminal_statuses.deployment_id
+
+),
+
+-- Runs of a deploy workflow (metrics.md section 1: "workflow runs matching the deploy
+-- pattern"): a completed run finished at its last update with its conclusion (success,
+-- failure, cancelled, timed_out, ...) as its state; an unfinished one is in its status.
+workflow_run_deployments as (
+
+    select
+        {{ deployment_key("'github_actions'", 'workflow_run_id') }} as deployment_key,
+        'github_actions' as source,
+        {{ dbt.cast('workflow_run_id', api.Column.translate_type('string')) }} as source_id,
+        workflow_run_id as deployment_id,
+        repository,
+        cast(null as {{ dbt.type_string() }}) as source_service,
+        cast(null as {{ dbt.type_string() }}) as source_value_stream_id,
+        cast(null as {{ dbt.type_string() }}) as source_team_id,
+        environment,
+        head_sha as sha,
+        head_branch as ref,  -- noqa: RF04
+        created_at,
+        case when status = 'completed' then updated_at end as finished_at,
+        case
+            when status = 'completed' then coalesce(conclusion, 'completed')
+            else coalesce(status, 'pending')
+        end as final_state,
+        case
+            when status = 'completed' then coalesce(conclusion, 'completed')
+            else coalesce(status, 'pending')
+        end as latest_status_state
+    from workflow_runs
+
+),
+
+-- Deployments of the files source: their status is their state; a run without a start
+-- time was created when it finished. They name their service (and may name the
+-- repository, value stream and team); deployment_id is NULL (their ids are text: see
+-- source_id).
+files_deployments as (
+
+    select
+        {{ deployment_key("'files'", 'deployment_id') }} as deployment_key,
+        'files' as source,
+        deployment_id as source_id,
+        cast(null as {{ dbt.type_bigint() }}) as deployment_id,
+        repository,
+        service as source_service,
+        value_stream_id as source_value_stream_id,
+        team_id as source_team_id,
+        environment,
+        sha,
+        cast(null as {{ dbt.type_string() }}) as ref,  -- noqa: RF04
+        coalesce(started_at, finished_at) as created_at,
+        case
+            when status in ('success', 'failure', 'error', 'cancelled') then finished_at
+        end as finished_at,
+        coalesce(status, 'pending') as final_state,
+        coalesce(status, 'pending') as latest_status_state
+    from file_deployments
+
+),
+
+deployments_from_every_source as (
+
+    select * from github_deployments
+    union all
+    select * from workflow_run_deployments
+    union all
+    select * from files_deployments
+
+),
+
+-- A deployment without a repository (files) finds it by its service: the repository whose
+-- configured service has that name, else whose repository name (ignoring case and
+-- surrounding spaces); of several, the first by name.
+service_matches as (
+
+    select
+        service_names.source_service,
+        repositories.repository,
+        row_number() over (
+            partition by service_names.source_service
+            order by
+                case
+                    when lower(trim(service_names.source_service)) = lower(repositories.service)
+                        then 1
+                    else 2
+                end,
+                repositories.repository
+        ) as match_preference
+    from (
+        select distinct source_service
+        from deployments_from_every_source
+        where repository is null and source_service is not null
+    ) as service_names
+    inner join repositories
+        on
+            lower(trim(service_names.source_service)) = lower(repositories.service)
+            or lower(trim(service_names.source_service)) = lower(repositories.repository_name)
+
+),
+
+with_repository as (
+
+    select
+        deployments_from_every_source.*,
+        coalesce(
+            deployments_from_every_source.repository, service_matches.repository
+        ) as matched_repository
+    from deployments_from_every_source
+    left join service_matches
+        on
+            deployments_from_every_source.source_service = service_matches.source_service
+            and service_matches.match_preference = 1
+
+),
+
+unified as (
+
+    select
+        with_repository.deployment_key,
+        with_repository.source,
+        with_repository.source_id,
+        with_repository.deployment_id,
+        with_repository.matched_repository as repository,
+        coalesce(repositories.service, with_repository.source_service) as service,
+        coalesce(
+            repositories.value_stream_id, with_repository.source_value_stream_id
+        ) as value_stream_id,
+        coalesce(repositories.team_id, with_repository.source_team_id) as team_id,
+        value_streams.timezone,
+        with_repository.environment,
+        with_repository.sha,
+        with_repository.ref,
+        with_repository.created_at,
+        with_repository.finished_at,
+        with_repository.final_state,
+        with_repository.latest_status_state,
+        coalesce(
+            {{ regex_matches_ci(
+                'with_repository.environment', 'value_streams.production_pattern'
+            ) }},
+            false
+        ) as is_production_environment,
+        change_counts.change_count
+    from with_repository
+    left join repositories
+        on lower(with_repository.matched_repository) = lower(repositories.repository)
+    left join value_streams
+        on
+            coalesce(repositories.value_stream_id, with_repository.source_value_stream_id)
+            = value_streams.value_stream_id
     left join change_counts
-        on deployments.deployment_id = change_counts.deployment_id
+        on with_repository.deployment_key = change_counts.deployment_key
 
 ),
 

@@ -11,6 +11,10 @@ renamed as (
     select
 
         ----------  ids
+        {{ deployment_key(github_deployment_source('deployment_source'), 'deployment_id') }}
+            as deployment_key,
+        {{ github_deployment_source('deployment_source') }} as source,
+        coalesce(deployment_source, 'deployment') as deployment_source,
         deployment_id,
         repository,
         sha
