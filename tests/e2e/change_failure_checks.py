@@ -23,8 +23,11 @@ def _naive(moment: Any) -> Any:
 
 
 def _deployment_ids(query: Query) -> dict[str, int]:
-    """deployment_key -> the GitHub deployment id."""
-    rows = query("select deployment_key, source_id from fct_deployments where source = 'github'")
+    """deployment_key -> the GitHub deployment id, or the deploy-workflow run id."""
+    rows = query(
+        "select deployment_key, source_id from fct_deployments "
+        "where source in ('github', 'github_actions')"
+    )
     return {key: int(source_id) for key, source_id in rows}
 
 
