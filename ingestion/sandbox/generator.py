@@ -387,9 +387,11 @@ def generate_organisation(
         org.releases[repo.full_name] = builder.releases
         links.extend(builder.incident_links)
     _assign_deployment_ids(org)
+    repositories = {r.full_name: r for r in org.repositories}
     for issue, deployment in links:
         issue.caused_by_deployment_id = deployment.deployment_id
-        issue.body = issue.body.replace("{deployment_id}", str(deployment.deployment_id))
+        named = deployment.visible_id(repositories[deployment.repository])
+        issue.body = issue.body.replace("{deployment_id}", str(named))
     _assign_record_ids(org)
     generate_pagerduty = _optional("ingestion.sandbox.pagerduty", "generate_pagerduty")
     if generate_pagerduty is not None:
@@ -1067,7 +1069,8 @@ class _RepoBuilder:
                 body += f" Started after deploying {deployment.sha[:7]}."
                 link_kind = "explicit"
             elif mention < 0.45:
-                body += f" Suspect deployment {deployment.deployment_id or '{deployment_id}'}."
+                # the id is known once every deployment has one; filled in after generation
+                body += " Suspect deployment {deployment_id}."
                 link_kind = "explicit"
             elif mention < 0.6 and shipped:
                 pr = rng.choice(shipped)

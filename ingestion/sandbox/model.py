@@ -231,6 +231,14 @@ class Deployment:
     transient_environment: bool | None = None
     original_environment: str = ""
 
+    def visible_id(self, repository: Repository) -> int:
+        """The id the tools show for this deployment, which people name it by: GitHub's
+        deployment id, or for a repository that deploys through an Actions workflow the
+        run's id (its GitHub deployment id exists only in the generator)."""
+        if repository.deploy_via == "workflow" and self.statuses:
+            return int(self.statuses[0].log_url_path.rsplit("/", 1)[1])
+        return self.deployment_id
+
     def terminal_status(self) -> DeploymentStatus | None:
         """The last success/failure/error status (a later `inactive` does not end a deploy)."""
         for status in reversed(self.statuses):

@@ -158,7 +158,7 @@ class _ServiceBuilder:
         named = rng.choice(options)
         pr = rng.choice(prs) if prs else 0
         reference = {
-            "deployment_id": f"deployment {dep.deployment_id}",
+            "deployment_id": f"deployment {dep.visible_id(self.repo)}",
             "sha": dep.sha,
             "sha_prefix": dep.sha[: rng.randint(7, 12)],
             "pr": f"#{pr}",

@@ -220,3 +220,34 @@ def test_rollback_fails_the_deployment_before_it_and_open_incident_leaves_it_unr
     early = ground_truth(org, as_of=datetime(2026, 11, 7, 13, 0, tzinfo=UTC))
     failed = {r["deployment_id"]: r for r in early.failed_deployments}
     assert failed[4]["recovered_at"] is None and failed[4]["recovery_seconds"] is None
+
+
+def test_incidents_name_workflow_deployments_by_their_run_id():
+    """In a repository that deploys through an Actions workflow, the tools show the run, not
+    a GitHub deployment: an incident naming its deployment names the run's id (the id the
+    marts know it by), never the generator's internal deployment id."""
+    import re
+
+    from ingestion.sandbox import generate_organisation
+
+    org = generate_organisation("medium", seed=7, now=NOW)
+    repos = {r.full_name: r for r in org.repositories}
+    deployments = {d.deployment_id: d for d in org.all_deployments()}
+    checked = 0
+    texts = []
+    for inc in org.pagerduty.incidents:
+        if inc.named == "deployment_id":
+            texts.append((inc.repository, inc.caused_by_deployment_id, inc.title, inc.description,
+                          *(n.content for n in inc.notes)))  # fmt: skip
+    for name, issues in org.issues.items():
+        for issue in issues:
+            if issue.link_kind == "explicit" and "Suspect deployment" in issue.body:
+                texts.append((name, issue.caused_by_deployment_id, issue.body))
+    for repository, deployment_id, *parts in texts:
+        dep = deployments[deployment_id]
+        named = {int(n) for n in re.findall(r"deployment (\d+)", " ".join(parts))}
+        assert named == {dep.visible_id(repos[repository])}, (repository, parts)
+        if repos[repository].deploy_via == "workflow":
+            assert dep.visible_id(repos[repository]) != dep.deployment_id
+            checked += 1
+    assert checked >= 5  # 8 in this organisation
