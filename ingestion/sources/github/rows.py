@@ -210,6 +210,30 @@ def graphql_pull_commit_row(
     }
 
 
+def graphql_check_run_row(
+    repository: str, sha: str, suite: Mapping[str, Any], node: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A check run as `check_run_row` makes it from REST; None when a node id holds no
+    database id (the caller asks REST)."""
+    run_id = node_database_id(node.get("id"))
+    suite_id = node_database_id(suite.get("id"))
+    if run_id is None or suite_id is None:
+        return None
+    return {
+        "id": run_id,
+        "repository": repository,
+        "head_sha": sha,
+        "name": node.get("name"),
+        "status": (node.get("status") or "").lower() or None,
+        "conclusion": (node.get("conclusion") or "").lower() or None,
+        "started_at": parse_timestamp(node.get("startedAt")),
+        "completed_at": parse_timestamp(node.get("completedAt")),
+        "app_slug": (suite.get("app") or {}).get("slug"),
+        "check_suite_id": suite_id,
+        "details_url": node.get("detailsUrl"),
+    }
+
+
 # --------------------------------------------------------------------------- REST items
 
 
