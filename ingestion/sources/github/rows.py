@@ -21,6 +21,14 @@ BOT_SUFFIX = "[bot]"
 _NOREPLY = re.compile(r"^\d+\+(?P<login>[^@]+)@users\.noreply\.(?:[\w.-]+)$")
 
 
+def _time(value: Any, name: str) -> Any:
+    """`parse_timestamp`, its error naming the field (for the quarantine's reason)."""
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from error
+
+
 def _login(user: Mapping[str, Any] | None) -> str | None:
     return user.get("login") if user else None
 
@@ -327,8 +335,8 @@ def release_row(repository: str, item: Mapping[str, Any]) -> dict[str, Any]:
         "draft": item.get("draft"),
         "prerelease": item.get("prerelease"),
         "author_login": _login(item.get("author")),
-        "created_at": parse_timestamp(item.get("created_at")),
-        "published_at": parse_timestamp(item.get("published_at")),
+        "created_at": _time(item.get("created_at"), "created_at"),
+        "published_at": _time(item.get("published_at"), "published_at"),
         "body": item.get("body"),
         "url": item.get("html_url"),
     }
