@@ -472,7 +472,7 @@ def test_a_malformed_release_is_quarantined_and_read_again(org, server, token, t
     entity, record_id, position, reason = quarantined[0]
     assert entity == "releases"
     assert position.startswith(f"/repos/{repo}/releases page 1 item ")
-    assert reason == "expected a timestamp, got 20240101"
+    assert reason == "created_at: expected a timestamp, got 20240101"
     releases = {r.release_id for r in org.releases[repo] if r.published_ts <= NOW.timestamp()}
     loaded = {row[0] for row in query(warehouse, "select id from raw_github.releases")}
     assert loaded == releases - {int(record_id)}
