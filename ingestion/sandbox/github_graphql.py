@@ -2,7 +2,8 @@
 published schema (`github_schema.graphql`, same type, field and argument names).
 
 Served: `repository { pullRequests, deployments, ref / defaultBranchRef { target { ... on
-Commit { history } } } }` and `rateLimit`. Everything is as of the API's clock, like REST.
+Commit { history } } }, object(oid:) { ... on Commit { checkSuites { checkRuns } } } }` and
+`rateLimit`. Everything is as of the API's clock, like REST.
 
 Limits and cost follow GitHub's published rules ("Rate limits and query limits for the
 GraphQL API"), checked before execution:
@@ -46,6 +47,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 
+from ingestion.sandbox.github_records import ACTIONS_APP_ID, stable_id
 from ingestion.sandbox.github_schema import SUBSET_PATH
 from ingestion.sandbox.model import Commit, Deployment, DeploymentStatus, PullRequest, iso
 
@@ -413,6 +415,37 @@ def _resolvers() -> dict[str, dict[str, Callable[..., Any]]]:
         ]
         return connection(items, args)
 
+    def repository_object(index: _RepoIndex, info: Any, **args: Any) -> Any:
+        wanted = args.get("oid") or args.get("expression")
+        found = ctx(info).api._resolve(index, wanted) if wanted else None
+        return (index, found) if found else None
+
+    def commit_check_suites(src: Any, info: Any, **args: Any) -> dict[str, Any]:
+        index, c = src
+        api = ctx(info).api
+        runs = api.check_runs_at(index, c)
+        wanted = args.get("filterBy") or {}
+        suites = []
+        if runs and wanted.get("appId") in (None, ACTIONS_APP_ID):
+            suites.append(_check_suite(api, index, c, runs))
+        return connection(suites, args)
+
+    def suite_check_runs(suite: dict[str, Any], info: Any, **args: Any) -> dict[str, Any]:
+        wanted = args.get("filterBy") or {}
+        statuses = set(wanted.get("statuses") or ([wanted["status"]] if wanted.get("status")
+                                                   else []))  # fmt: skip
+        conclusions = set(wanted.get("conclusions") or ())
+        items = [
+            run
+            for run in suite["_runs"]
+            if (not wanted.get("checkName") or run["name"] == wanted["checkName"])
+            and (not statuses or run["status"] in statuses)
+            and (not conclusions or run["conclusion"] in conclusions)
+            and wanted.get("appId") in (None, ACTIONS_APP_ID)
+        ]
+        # One run per name: the latest runs are all of them (checkType LATEST or ALL).
+        return connection(items, args)
+
     # Deployment -------------------------------------------------------------------------
     def dep(fn: Callable[[_RepoIndex, Deployment, _Ctx], Any]) -> Callable[..., Any]:
         return lambda src, info, **_: fn(src[0], src[1], ctx(info))
@@ -465,6 +498,7 @@ def _resolvers() -> dict[str, dict[str, Callable[..., Any]]]:
             "deployments": deployments,
             "ref": ref,
             "defaultBranchRef": default_branch_ref,
+            "object": repository_object,
         },
         "Ref": {
             "id": lambda i, info: _b64("Ref", f"{i.repo.repo_id}:main"),
@@ -512,7 +546,9 @@ def _resolvers() -> dict[str, dict[str, Callable[..., Any]]]:
             "committer": git_actor("committer"),
             "parents": commit_parents,
             "history": commit_history,
+            "checkSuites": commit_check_suites,
         },
+        "CheckSuite": {"checkRuns": suite_check_runs},
         "Deployment": {
             "id": dep(lambda i, d, c: _b64("Deployment", d.deployment_id)),
             "databaseId": dep(lambda i, d, c: d.deployment_id),
@@ -537,6 +573,46 @@ def _resolvers() -> dict[str, dict[str, Callable[..., Any]]]:
             "statuses": dep_statuses,
         },
     }
+
+
+def _check_suite(
+    api: GitHubApi, index: _RepoIndex, commit: Commit, runs: list[tuple[Any, ...]]
+) -> dict[str, Any]:
+    """The GitHub Actions check suite of a checked commit, its runs as REST lists them."""
+    suite_id = stable_id("suite", index.repo.full_name, commit.sha)
+    done = all(run[4] for run in runs)
+    failed = any(run[1] == "failure" for run in runs)
+    suite: dict[str, Any] = {
+        "id": _b64("CheckSuite", suite_id),
+        "databaseId": suite_id,
+        "app": {
+            "id": _b64("App", ACTIONS_APP_ID),
+            "databaseId": ACTIONS_APP_ID,
+            "name": "GitHub Actions",
+            "slug": "github-actions",
+        },
+        "commit": (index, commit),
+        "status": "COMPLETED" if done else "IN_PROGRESS",
+        "conclusion": ("FAILURE" if failed else "SUCCESS") if done else None,
+        "createdAt": iso(min(run[2] for run in runs)),
+        "updatedAt": iso(max(run[3] if run[4] else run[2] for run in runs)),
+    }
+    suite["_runs"] = [
+        {
+            "id": _b64("CheckRun", run_id),
+            "databaseId": run_id,
+            "name": name,
+            "status": "COMPLETED" if complete else "IN_PROGRESS",
+            "conclusion": conclusion.upper() if conclusion else None,
+            "startedAt": iso(started),
+            "completedAt": iso(completed) if complete else None,
+            "detailsUrl": f"{api._html_url(index)}/runs/{run_id}",
+            "checkSuite": suite,
+        }
+        for name, conclusion, started, completed, complete in runs
+        for run_id in [stable_id("check", index.repo.full_name, commit.sha, name)]
+    ]
+    return suite
 
 
 def _pr_state(pr: PullRequest, clock: int) -> str:

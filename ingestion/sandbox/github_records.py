@@ -525,23 +525,15 @@ class GitHubRecordsMixin:
         commit = self._resolve(index, ref)
         if commit is None:
             raise ApiError(422, f"No commit found for SHA: {ref}", doc)
-        clock = self.clock_ts
-        runs = []
-        if commit.sha in index.checked_shas:
-            pr_head = commit.sha in index.pr_heads
-            for name, conclusion, started, completed in check_runs_for(
-                index.repo.full_name, commit.sha, commit.committed_ts, pr_head
-            ):
-                if started > clock:
-                    continue
-                if query.get("check_name") and query["check_name"] != name:
-                    continue
-                done = completed <= clock
-                if query.get("status") and query["status"] != (
-                    "completed" if done else "in_progress"
-                ):
-                    continue
-                runs.append((name, conclusion if done else None, started, completed, done))
+        runs = [
+            run
+            for run in self.check_runs_at(index, commit)
+            if (not query.get("check_name") or query["check_name"] == run[0])
+            and (
+                not query.get("status")
+                or query["status"] == ("completed" if run[4] else "in_progress")
+            )
+        ]
         app = self._actions_app()
         suite = stable_id("suite", index.repo.full_name, commit.sha)
 
@@ -577,6 +569,25 @@ class GitHubRecordsMixin:
             )
 
         return self._page_lazy(runs, render, query, pairs, path, wrap="check_runs")
+
+    def check_runs_at(
+        self, index: _RepoIndex, commit: Commit
+    ) -> list[tuple[str, str | None, int, int, bool]]:
+        """The check runs of `commit` started by the clock: (name, conclusion or None while
+        running, started_ts, completed_ts, done), REST and GraphQL alike."""
+        clock = self.clock_ts
+        runs: list[tuple[str, str | None, int, int, bool]] = []
+        if commit.sha not in index.checked_shas:
+            return runs
+        pr_head = commit.sha in index.pr_heads
+        for name, conclusion, started, completed in check_runs_for(
+            index.repo.full_name, commit.sha, commit.committed_ts, pr_head
+        ):
+            if started > clock:
+                continue
+            done = completed <= clock
+            runs.append((name, conclusion if done else None, started, completed, done))
+        return runs
 
     def _actions_app(self) -> dict[str, Any]:
         owner = self._user("github", kind="Organization")

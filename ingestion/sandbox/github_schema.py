@@ -27,7 +27,7 @@ SUBSET: dict[str, tuple[str, ...]] = {
     "Query": ("rateLimit", "repository"),
     "Repository": (
         "databaseId", "defaultBranchRef", "deployments", "id", "name", "nameWithOwner",
-        "pullRequests", "ref",
+        "object", "pullRequests", "ref",
     ),
     "PullRequestConnection": ("edges", "nodes", "pageInfo", "totalCount"),
     "PullRequestEdge": ("cursor", "node"),
@@ -48,8 +48,21 @@ SUBSET: dict[str, tuple[str, ...]] = {
     "PullRequestCommitEdge": ("cursor", "node"),
     "PullRequestCommit": ("commit", "id"),
     "Commit": (
-        "abbreviatedOid", "author", "authoredDate", "committedDate", "committer", "history",
-        "id", "message", "messageHeadline", "oid", "parents",
+        "abbreviatedOid", "author", "authoredDate", "checkSuites", "committedDate", "committer",
+        "history", "id", "message", "messageHeadline", "oid", "parents",
+    ),
+    "CheckSuiteConnection": ("edges", "nodes", "pageInfo", "totalCount"),
+    "CheckSuiteEdge": ("cursor", "node"),
+    "CheckSuite": (
+        "app", "checkRuns", "commit", "conclusion", "createdAt", "databaseId", "id", "status",
+        "updatedAt",
+    ),
+    "App": ("databaseId", "id", "name", "slug"),
+    "CheckRunConnection": ("edges", "nodes", "pageInfo", "totalCount"),
+    "CheckRunEdge": ("cursor", "node"),
+    "CheckRun": (
+        "checkSuite", "completedAt", "conclusion", "databaseId", "detailsUrl", "id", "name",
+        "startedAt", "status",
     ),
     "CommitConnection": ("edges", "nodes", "pageInfo", "totalCount"),
     "CommitHistoryConnection": ("edges", "nodes", "pageInfo", "totalCount"),

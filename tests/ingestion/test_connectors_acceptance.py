@@ -72,7 +72,7 @@ ERROR_RATE = 0.1
 
 SEARCH = "/rest/api/3/search/jql"
 DEPLOYMENTS = "/repos/{owner}/{repo}/deployments"
-COMMITS = "/repos/{owner}/{repo}/commits"
+RELEASES = "/repos/{owner}/{repo}/releases"
 INCIDENTS = "/incidents"
 LOG_ENTRIES = "/incidents/{id}/log_entries"
 
@@ -102,7 +102,8 @@ TOOLS = {
         token_setting="SOURCES__GITHUB__ACCESS_TOKEN",
         first_list=DEPLOYMENTS,
         slow_rate=0.002,
-        malformed={DEPLOYMENTS: 1, COMMITS: 2},
+        # (commits come through GraphQL, many repositories per query)
+        malformed={DEPLOYMENTS: 1, RELEASES: 2},
     ),
     "jira": Tool(
         name="jira",
@@ -129,7 +130,7 @@ TOOLS = {
 # Where the records of a malformed page land: endpoint -> (table, field = column naming them).
 ENTITIES = {
     DEPLOYMENTS: ("deployments", "id"),
-    COMMITS: ("commits", "sha"),
+    RELEASES: ("releases", "id"),
     SEARCH: ("issues", "key"),
     INCIDENTS: ("incidents", "id"),
     LOG_ENTRIES: ("log_entries", "id"),

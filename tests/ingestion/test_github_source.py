@@ -335,4 +335,4 @@ def test_token_never_logged_and_progress_is(server, env, tmp_path, caplog):
         for m in progress
     )
     pages = [r.getMessage() for r in caplog.records if r.name == "ingestion.sources.github.helpers"]
-    assert any("/repos/acme/search-service/commits page 1: 100 records" in m for m in pages)
+    assert any("/repos/acme/search-service/deployments page 1: 100 records" in m for m in pages)

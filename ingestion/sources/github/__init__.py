@@ -8,6 +8,7 @@ Resources (schema `raw_github`, all merged on their primary keys):
   creation time minus an overlap window so that statuses reported late are picked up.
 - `commits`: the default-branch history, read from the head until every parent chain
   reaches a head loaded last time (`history`): dates cannot tell when a commit landed.
+  Through GraphQL the pages of many repositories come in one query.
 - `deployment_ranges`, `deployment_commits`: for each successful production deployment (its
   environment matches the repository's production pattern, case-insensitively) -- a GitHub
   deployment, or a successful run of the repository's deploy workflow (`deployment_source`
@@ -18,11 +19,14 @@ Resources (schema `raw_github`, all merged on their primary keys):
   runs chain their ranges.
 - `pull_requests`, `pull_request_reviews`, `pull_request_commits`: newest update first, many
   per GraphQL query, back to the newest known update minus an overlap (`pulls`).
-- `check_runs`, `releases`, `issues`, `workflow_runs`: REST, from per-repository cursors
-  (`activity`); `all_entities=False` leaves these and the pull requests out.
+- `check_runs`: of the shas successful production deployments shipped, many per GraphQL
+  query (`activity`); each sha whose runs are all completed is not asked again.
+- `releases`, `issues`, `workflow_runs`: REST, from per-repository cursors (`activity`);
+  `all_entities=False` leaves these, the check runs and the pull requests out.
 
-With `use_graphql` (the default) deployment statuses and pull requests come through GraphQL
-(`graphql`, `queries`) and are written exactly as the REST fallback writes them (`rows`).
+With `use_graphql` (the default) deployment statuses, pull requests, check runs and the
+branch history come through GraphQL (`graphql`, `queries`), many repositories per query,
+and are written exactly as the REST fallback writes them (`rows`).
 """
 
 from __future__ import annotations
@@ -123,7 +127,7 @@ def github_source(
     deployments_overlap_days: float = settings.DEPLOYMENTS_OVERLAP_DAYS,
     per_page: int = settings.PER_PAGE,
     use_graphql: bool = True,
-    graphql_history: bool = False,
+    graphql_history: bool = True,
     pull_requests_overlap_hours: float = settings.PULL_REQUESTS_OVERLAP_HOURS,
     issues_overlap_hours: float = settings.ISSUES_OVERLAP_HOURS,
     incident_label: str = settings.DEFAULT_INCIDENT_LABEL,
@@ -150,13 +154,15 @@ def github_source(
         deployments_overlap_days: deployments (and their statuses) are re-read this far behind
             the newest one loaded.
         per_page: page size of list endpoints (GitHub allows up to 100).
-        use_graphql: read pull requests (with reviews and commits) and deployment statuses
-            through the GraphQL API, many per request; False reads them through REST (one
-            request per deployment, two more per pull request).
+        use_graphql: read pull requests (with reviews and commits), deployment statuses and
+            check runs through the GraphQL API, many per request; False reads them through
+            REST (one request per deployment and per deployed sha, two more per pull
+            request).
         graphql_history: read the default branch's history through GraphQL too (with
-            `use_graphql`). Off by default: both APIs give 100 commits per request, so it
-            saves nothing, and REST names app accounts (`dependabot[bot]`) directly where
-            GraphQL leaves them to be read from their noreply address.
+            `use_graphql`, as by default): the next page of up to
+            HISTORY_REPOSITORIES_PER_QUERY repositories per query, where REST asks one
+            page of one repository. REST names app accounts (`dependabot[bot]`) directly;
+            GraphQL links them to no `User`, so they are read from their noreply address.
         pull_requests_overlap_hours: pull requests are re-read this far behind the newest
             update loaded.
         issues_overlap_hours: issues are asked `since` the newest update loaded minus this.
@@ -164,8 +170,9 @@ def github_source(
         deploy_workflow_patterns: `{"owner/name": regex}`; Actions runs whose workflow name
             matches are loaded as `workflow_runs` (only for the repositories named).
         check_runs_max_age_days: read check runs only for deployments created this recently
-            (None: every deployed sha). Check runs cost one REST request per deployed sha,
-            which dominates a first load (a year of a 400-repository organisation: ~10,000).
+            (None: every deployed sha). Through REST check runs cost one request per deployed
+            sha (a year of a 400-repository organisation: ~10,000); through GraphQL one
+            query per CHECK_RUNS_SHAS_PER_QUERY shas.
         all_entities: also select `pull_requests`, `pull_request_reviews`,
             `pull_request_commits`, `check_runs`, `releases`, `issues` and `workflow_runs`
             (`ACTIVITY_RESOURCES`), as by default; False loads only `CORE_RESOURCES`. Any
@@ -334,17 +341,31 @@ def github_source(
     def check_runs() -> Iterator[Any]:
         run = runs.current()
         state = dlt.current.resource_state().setdefault("complete_shas", {})
+        since = (
+            datetime.now(UTC) - timedelta(days=check_runs_max_age_days)
+            if check_runs_max_age_days is not None
+            else None
+        )
+        wanted: dict[str, list[str]] = {}
         for repo in repos:
             done = set(state.get(repo.repo, []))
-            since = (
-                datetime.now(UTC) - timedelta(days=check_runs_max_age_days)
-                if check_runs_max_age_days is not None
-                else None
-            )
-            shas = [sha for sha in run.deployed_production_shas(repo, since) if sha not in done]
-            fetched = activity.read_check_runs(run.client, repo.repo, shas)
+            wanted[repo.repo] = [
+                sha for sha in run.deployed_production_shas(repo, since) if sha not in done
+            ]
+        if options.use_graphql:
+            # Many shas of many repositories per query; what GraphQL cannot give whole is
+            # read through REST.
+            read = activity.read_check_runs_graphql(run.graphql, run.client, wanted)
+        else:
+            read = {
+                name: activity.read_check_runs(run.client, name, shas)
+                for name, shas in wanted.items()
+            }
+        for repo in repos:
+            fetched = read[repo.repo]
             yield from route(fetched.rows)
             if fetched.complete_shas:
+                done = set(state.get(repo.repo, []))
                 state[repo.repo] = sorted(done | set(fetched.complete_shas))
 
     @dlt.resource(
@@ -564,15 +585,13 @@ class _Run:
         """The default branch's commits new since the heads loaded last time (every commit on
         a first load, or those committed since `commits_since`), read from the head until
         every parent chain is closed by commits already loaded (`history.HistoryWalk`)."""
+        if repo.repo not in self._history and self.options.graphql_history:
+            self._read_histories()
         if repo.repo not in self._history:
             known = self.known_heads.get(repo.repo) or []
             since = self._history_since(repo, bool(known))
             walk = HistoryWalk(known)
-            pages = (
-                self._graphql_history_pages(repo, since)
-                if self.options.graphql_history
-                else self._rest_history_pages(repo, since)
-            )
+            pages = self._rest_history_pages(repo, since)
             read = 0
             for page in pages:
                 read += 1
@@ -592,6 +611,68 @@ class _Run:
                 self.client.rate_limit_remaining,
             )
         return self._history[repo.repo]
+
+    def _read_histories(self) -> None:
+        """`history` of every repository not read yet, through GraphQL: each query asks the
+        next page of up to HISTORY_REPOSITORIES_PER_QUERY repositories whose walk is still
+        open, so a later run (one page each, mostly) costs a query per ten repositories."""
+        walks: dict[str, HistoryWalk] = {}
+        cursors: dict[str, str | None] = {}
+        since: dict[str, str | None] = {}
+        pages: dict[str, int] = {}
+        for repo in self.repos:
+            if repo.repo in self._history:
+                continue
+            known = self.known_heads.get(repo.repo) or []
+            start = self._history_since(repo, bool(known))
+            walks[repo.repo] = HistoryWalk(known)
+            cursors[repo.repo] = None
+            since[repo.repo] = start.strftime("%Y-%m-%dT%H:%M:%SZ") if start else None
+            pages[repo.repo] = 0
+        open_walks = list(walks)
+        batch = settings.HISTORY_REPOSITORIES_PER_QUERY
+        while open_walks:
+            chunk = open_walks[:batch]
+            variables: dict[str, Any] = {"pageSize": settings.HISTORY_PAGE_SIZE}
+            for i, name in enumerate(chunk):
+                variables[f"owner{i}"], variables[f"name{i}"] = name.split("/", 1)
+                variables[f"cursor{i}"] = cursors[name]
+                variables[f"since{i}"] = since[name]
+            data = self.graphql.query(queries.branch_histories(len(chunk)), variables)
+            for i, name in enumerate(chunk):
+                branch = (data.get(f"r{i}") or {}).get("defaultBranchRef") or {}
+                history = (branch.get("target") or {}).get("history")
+                if history is None:  # an empty repository has no default branch yet
+                    open_walks.remove(name)
+                    continue
+                pages[name] += 1
+                walks[name].add(
+                    checked_row(
+                        partial(graphql_commit_row, name, node),
+                        node,
+                        entity="commits",
+                        position=f"GraphQL history page {pages[name]} item {index}",
+                        columns=settings.COMMIT_CONTRACT,
+                    )
+                    for index, node in enumerate(history["nodes"] or [])
+                )
+                page = history["pageInfo"]
+                if walks[name].closed or not page.get("hasNextPage"):
+                    open_walks.remove(name)  # the rest of the history is loaded already
+                else:
+                    cursors[name] = page["endCursor"]
+        for name, walk in walks.items():
+            self._history[name] = walk.rows
+            self._quarantined_commits[name] = walk.quarantined
+            self._heads[name] = walk.head
+            logger.info(
+                "github: %s: %d commits in %d GraphQL pages%s%s",
+                name,
+                len(walk.rows),
+                pages[name],
+                f", {len(walk.new)} new since the last head" if self.known_heads.get(name) else "",
+                f" since {since[name]}" if since[name] else "",
+            )
 
     def history_head(self, repo: Repository) -> str | None:
         """The branch head this run read (None for an empty repository)."""
@@ -626,40 +707,6 @@ class _Run:
                 )
                 for index, item in enumerate(page)
             ]
-
-    def _graphql_history_pages(
-        self, repo: Repository, since: datetime | None
-    ) -> Iterator[list[dict[str, Any] | QuarantineRow]]:
-        owner, name = repo.repo.split("/", 1)
-        variables: dict[str, Any] = {
-            "owner": owner,
-            "name": name,
-            "since": since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None,
-            "pageSize": settings.HISTORY_PAGE_SIZE,
-            "cursor": None,
-        }
-        number = 0
-        while True:
-            number += 1
-            data = self.graphql.query(queries.BRANCH_HISTORY, variables)
-            branch = (data.get("repository") or {}).get("defaultBranchRef") or {}
-            history = (branch.get("target") or {}).get("history")
-            if history is None:  # an empty repository has no default branch yet
-                return
-            yield [
-                checked_row(
-                    partial(graphql_commit_row, repo.repo, node),
-                    node,
-                    entity="commits",
-                    position=f"GraphQL history page {number} item {index}",
-                    columns=settings.COMMIT_CONTRACT,
-                )
-                for index, node in enumerate(history["nodes"] or [])
-            ]
-            page = history["pageInfo"]
-            if not page.get("hasNextPage"):
-                return
-            variables["cursor"] = page["endCursor"]
 
     def quarantined_commits(self, repo: Repository) -> list[QuarantineRow]:
         """This run's commits of `repo` that broke the contract (after `history`)."""
@@ -796,7 +843,17 @@ class _Run:
 
     def deployments(self, repo: Repository) -> _Deployments:
         if repo.repo not in self._deployments:
-            self._deployments[repo.repo] = self._read_deployments(repo)
+            # Every repository's list first, so that the statuses of many repositories come
+            # in one GraphQL query.
+            listed = {r.repo: self._list_deployments(r) for r in self.repos}
+            statuses: dict[str, dict[int, list[dict[str, Any]]]] = {}
+            if self.options.use_graphql:
+                statuses = self._graphql_statuses(listed)
+            for r in self.repos:
+                rows, quarantined, start = listed[r.repo]
+                self._deployments[r.repo] = self._read_deployments(
+                    r, rows, quarantined, start, statuses.get(r.repo, {})
+                )
         return self._deployments[repo.repo]
 
     def _window_start(self, repo: Repository) -> datetime | None:
@@ -811,7 +868,10 @@ class _Run:
             start = unfinished
         return start
 
-    def _read_deployments(self, repo: Repository) -> _Deployments:
+    def _list_deployments(
+        self, repo: Repository
+    ) -> tuple[list[dict[str, Any]], list[QuarantineRow], datetime | None]:
+        """The REST list, newest first, back to the window's start."""
         start = self._window_start(repo)
         rows: list[dict[str, Any]] = []
         quarantined: list[QuarantineRow] = []
@@ -833,9 +893,18 @@ class _Run:
             # Newest first: once a page reaches behind the window, older pages are known.
             if start is not None and any(r["created_at"] < start for r in page_rows):
                 break
-        statuses: dict[int, list[dict[str, Any]]] = {}
-        if self.options.use_graphql and rows:
-            statuses = self._graphql_statuses(repo, rows, start)
+        return rows, quarantined, start
+
+    def _read_deployments(
+        self,
+        repo: Repository,
+        rows: list[dict[str, Any]],
+        quarantined: list[QuarantineRow],
+        start: datetime | None,
+        statuses: dict[int, list[dict[str, Any]]],
+    ) -> _Deployments:
+        """The deployments listed, with their statuses: those GraphQL gave (`statuses`),
+        the others through REST."""
         unfinished: list[datetime] = []
         quarantined_statuses: list[QuarantineRow] = []
         for row in rows:
@@ -874,50 +943,72 @@ class _Run:
         )
 
     def _graphql_statuses(
-        self, repo: Repository, rows: list[dict[str, Any]], start: datetime | None
-    ) -> dict[int, list[dict[str, Any]]]:
-        """Statuses of the deployments in `rows`, 100 deployments per query, newest first
-        like REST's list. A deployment the query did not reach, one with more statuses than
-        a nested page, or a status whose id cannot be read is left out (asked by REST)."""
-        owner, name = repo.repo.split("/", 1)
-        wanted = {row["id"]: row for row in rows}
-        found: dict[int, list[dict[str, Any]]] = {}
-        variables: dict[str, Any] = {
-            "owner": owner,
-            "name": name,
-            "cursor": None,
-            "pageSize": settings.DEPLOYMENTS_PAGE_SIZE,
-        }
-        first_page = self._probe(repo, "deployments")
-        while len(found) < len(wanted):
-            if first_page is not None:
-                connection, first_page = first_page, None
-            else:
-                data = self.graphql.query(queries.DEPLOYMENT_STATUSES, variables)
-                connection = data["repository"]["deployments"]
-            reached_start = False
-            for node in connection.get("nodes") or []:
-                created = parse_timestamp(node.get("createdAt"))
-                if start is not None and created is not None and created < start:
-                    reached_start = True
-                    break
-                row = wanted.get(node.get("databaseId"))
-                connection_of_statuses = node.get("statuses") or {}
-                if row is None or (connection_of_statuses.get("pageInfo") or {}).get("hasNextPage"):
-                    continue
-                converted = [
-                    _graphql_status(repo.repo, row, status)
-                    for status in connection_of_statuses.get("nodes") or []
-                ]
-                # A status that breaks the contract sends its deployment to REST, whose
-                # answer is quarantined with its REST position.
-                if all(isinstance(status, dict) for status in converted):
-                    found[row["id"]] = [s for s in converted if isinstance(s, dict)]
-            page = connection["pageInfo"]
-            if reached_start or not page.get("hasNextPage"):
-                break
-            variables["cursor"] = page["endCursor"]
+        self, listed: Mapping[str, tuple[list[dict[str, Any]], Any, datetime | None]]
+    ) -> dict[str, dict[int, list[dict[str, Any]]]]:
+        """Statuses of the deployments listed, per repository: 100 deployments of up to
+        DEPLOYMENT_REPOSITORIES_PER_QUERY repositories per query, newest first like REST's
+        list. A deployment the query did not reach, one with more statuses than a nested
+        page, or a status whose id cannot be read is left out (asked by REST)."""
+        by_name = {repo.repo: repo for repo in self.repos}
+        found: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in listed}
+        cursors: dict[str, str | None] = {}
+        pending: list[str] = []
+        for name, (rows, _, start) in listed.items():
+            if not rows:
+                continue
+            first_page = self._probe(by_name[name], "deployments")
+            if first_page is None:
+                cursors[name] = None
+                pending.append(name)
+            elif self._take_statuses(name, rows, start, first_page, found[name]):
+                cursors[name] = first_page["pageInfo"]["endCursor"]
+                pending.append(name)
+        batch = settings.DEPLOYMENT_REPOSITORIES_PER_QUERY
+        while pending:
+            chunk = pending[:batch]
+            variables: dict[str, Any] = {"pageSize": settings.DEPLOYMENTS_PAGE_SIZE}
+            for i, name in enumerate(chunk):
+                variables[f"owner{i}"], variables[f"name{i}"] = name.split("/", 1)
+                variables[f"cursor{i}"] = cursors[name]
+            data = self.graphql.query(queries.deployment_statuses_many(len(chunk)), variables)
+            for i, name in enumerate(chunk):
+                connection = (data.get(f"r{i}") or {}).get("deployments") or {}
+                rows, _, start = listed[name]
+                if self._take_statuses(name, rows, start, connection, found[name]):
+                    cursors[name] = connection["pageInfo"]["endCursor"]
+                else:
+                    pending.remove(name)
         return found
+
+    def _take_statuses(
+        self,
+        repository: str,
+        rows: list[dict[str, Any]],
+        start: datetime | None,
+        connection: Mapping[str, Any],
+        found: dict[int, list[dict[str, Any]]],
+    ) -> bool:
+        """Keep the statuses of one page of deployments in `found`; True while the next page
+        is needed."""
+        wanted = {row["id"]: row for row in rows}
+        for node in connection.get("nodes") or []:
+            created = parse_timestamp(node.get("createdAt"))
+            if start is not None and created is not None and created < start:
+                return False
+            row = wanted.get(node.get("databaseId"))
+            connection_of_statuses = node.get("statuses") or {}
+            if row is None or (connection_of_statuses.get("pageInfo") or {}).get("hasNextPage"):
+                continue
+            converted = [
+                _graphql_status(repository, row, status)
+                for status in connection_of_statuses.get("nodes") or []
+            ]
+            # A status that breaks the contract sends its deployment to REST, whose
+            # answer is quarantined with its REST position.
+            if all(isinstance(status, dict) for status in converted):
+                found[row["id"]] = [s for s in converted if isinstance(s, dict)]
+        page = connection.get("pageInfo") or {}
+        return bool(page.get("hasNextPage")) and len(found) < len(wanted)
 
     # -- ranges
 

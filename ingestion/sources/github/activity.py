@@ -1,13 +1,14 @@
-"""REST reads of what GitHub's GraphQL API does not serve (or serves no cheaper): check runs of
-deployed shas, releases, issues and deploy-workflow runs. Each reads from a cursor kept per
-repository by its resource, so a later run reads only what is new or changed.
+"""Check runs of deployed shas (many per GraphQL query, or one REST request per sha), and the
+REST reads of what GitHub's GraphQL API does not serve as REST does: releases (REST's
+`target_commitish`), issues (`closed_by`) and deploy-workflow runs. Each reads from a cursor
+kept per repository by its resource, so a later run reads only what is new or changed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -15,10 +16,17 @@ from typing import Any
 
 from ingestion.quarantine import QuarantineRow
 
-from . import settings
+from . import queries, settings
 from .checks import checked_row
+from .graphql import GraphQLClient
 from .helpers import GitHubClient, parse_timestamp
-from .rows import check_run_row, issue_row, release_row, workflow_run_row
+from .rows import (
+    check_run_row,
+    graphql_check_run_row,
+    issue_row,
+    release_row,
+    workflow_run_row,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +78,93 @@ def read_check_runs(client: GitHubClient, repo: str, shas: Iterable[str]) -> Che
         client.rate_limit_remaining,
     )
     return result
+
+
+def read_check_runs_graphql(
+    graphql: GraphQLClient,
+    rest: GitHubClient,
+    wanted: Mapping[str, Sequence[str]],
+    shas_per_query: int = settings.CHECK_RUNS_SHAS_PER_QUERY,
+) -> dict[str, CheckRuns]:
+    """`read_check_runs` for the shas of many repositories (`{repo: shas}`), up to
+    `shas_per_query` shas in one GraphQL query. A sha GraphQL does not answer whole (not
+    found, more suites or runs than a page, an id it cannot read, a run breaking the
+    contract) is read through REST, which pages through every run and quarantines what
+    breaks the contract with its REST position."""
+    pairs = [(repo, sha) for repo, shas in wanted.items() for sha in shas]
+    results = {repo: CheckRuns() for repo in wanted}
+    by_rest: dict[str, list[str]] = {repo: [] for repo in wanted}
+    queries_sent = 0
+    for offset in range(0, len(pairs), shas_per_query):
+        chunk = pairs[offset : offset + shas_per_query]
+        repos = list(dict.fromkeys(repo for repo, _ in chunk))
+        variables: dict[str, Any] = {
+            "suitesPageSize": settings.CHECK_SUITES_PAGE_SIZE,
+            "runsPageSize": settings.CHECK_RUNS_PAGE_SIZE,
+        }
+        for i, repo in enumerate(repos):
+            variables[f"owner{i}"], variables[f"name{i}"] = repo.split("/", 1)
+        for j, (_, sha) in enumerate(chunk):
+            variables[f"sha{j}"] = sha
+        query = queries.check_runs([repos.index(repo) for repo, _ in chunk])
+        data = graphql.query(query, variables)
+        queries_sent += 1
+        for j, (repo, sha) in enumerate(chunk):
+            node = (data.get(f"r{repos.index(repo)}") or {}).get(f"c{j}")
+            rows = _graphql_check_runs(repo, sha, node)
+            if rows is None:
+                by_rest[repo].append(sha)
+                continue
+            results[repo].rows.extend(rows)
+            if rows and all(row["status"] == "completed" for row in rows):
+                results[repo].complete_shas.append(sha)
+    for repo, shas in by_rest.items():
+        if shas:
+            fetched = read_check_runs(rest, repo, shas)
+            results[repo].rows.extend(fetched.rows)
+            results[repo].complete_shas.extend(fetched.complete_shas)
+    logger.info(
+        "github: %d check runs of %d deployed shas in %d GraphQL queries, %d shas through "
+        "REST (%s points left)",
+        sum(len(good(r.rows)) for r in results.values()),
+        len(pairs),
+        queries_sent,
+        sum(len(shas) for shas in by_rest.values()),
+        graphql.remaining,
+    )
+    return results
+
+
+def _graphql_check_runs(
+    repo: str, sha: str, node: Mapping[str, Any] | None
+) -> list[dict[str, Any]] | None:
+    """The rows of one commit's answer, or None when REST must be asked."""
+    suites = (node or {}).get("checkSuites")
+    if not suites or (suites.get("pageInfo") or {}).get("hasNextPage"):
+        return None
+    rows: list[dict[str, Any]] = []
+    for suite in suites.get("nodes") or []:
+        runs = (suite or {}).get("checkRuns") or {}
+        if (runs.get("pageInfo") or {}).get("hasNextPage"):
+            return None
+        for run in runs.get("nodes") or []:
+            try:
+                row = graphql_check_run_row(repo, sha, suite, run)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+            if row is None:
+                return None
+            checked = checked_row(
+                lambda row=row: row,
+                run,
+                entity="check_runs",
+                position="GraphQL",
+                columns=settings.CHECK_RUN_COLUMNS,
+            )
+            if not isinstance(checked, dict):
+                return None
+            rows.append(checked)
+    return rows
 
 
 def read_releases(client: GitHubClient, repo: str, start: datetime | None) -> list[Row]:

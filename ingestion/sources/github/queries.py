@@ -158,6 +158,30 @@ query DeploymentStatuses($owner: String!, $name: String!, $cursor: String, $page
 }}
 {_DEPLOYMENT_PAGE}"""
 
+
+def deployment_statuses_many(count: int) -> str:
+    """The next page of deployments with their statuses of `count` repositories in one
+    query: alias `r<i>` on `repository(owner: $owner<i>, name: $name<i>)`, after
+    `$cursor<i>`."""
+    declared = ["$pageSize: Int!"]
+    declared += [f"$owner{i}: String!, $name{i}: String!, $cursor{i}: String" for i in range(count)]
+    blocks = [
+        f"  r{i}: repository(owner: $owner{i}, name: $name{i}) {{\n"
+        f"    deployments(first: $pageSize, after: $cursor{i}, "
+        "orderBy: {field: CREATED_AT, direction: DESC}) { ...DeploymentPage }\n  }"
+        for i in range(count)
+    ]
+    variables = ",\n    ".join(declared)
+    body = "\n".join(blocks)
+    return f"""
+query DeploymentStatusesOfRepositories(
+    {variables}) {{
+{body}
+  {RATE_LIMIT}
+}}
+{_DEPLOYMENT_PAGE}"""
+
+
 BRANCH_HISTORY = f"""
 query BranchHistory($owner: String!, $name: String!, $cursor: String, $since: GitTimestamp,
                     $pageSize: Int!) {{
@@ -184,6 +208,98 @@ query BranchHistory($owner: String!, $name: String!, $cursor: String, $since: Gi
 }}
 """
 
+_CHECK_RUNS_OF_COMMIT = """
+fragment CommitCheckRuns on Commit {
+  oid
+  checkSuites(first: $suitesPageSize) {
+    nodes {
+      id
+      app { slug }
+      checkRuns(first: $runsPageSize, filterBy: {checkType: LATEST}) {
+        nodes { id name status conclusion startedAt completedAt detailsUrl }
+        pageInfo { hasNextPage }
+      }
+    }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+
+def check_runs(repository_of_sha: Sequence[int]) -> str:
+    """The check runs of many commits in one query: sha `j` (variable `$sha<j>`, alias `c<j>`)
+    is looked up with `object(oid:)` in repository `repository_of_sha[j]` (variables
+    `$owner<i>`, `$name<i>`, alias `r<i>`). The latest run of each name, as REST's
+    `GET /commits/{ref}/check-runs` lists them (its default `filter=latest`)."""
+    repositories = sorted(set(repository_of_sha))
+    declared = ["$suitesPageSize: Int!, $runsPageSize: Int!"]
+    declared += [f"$owner{i}: String!, $name{i}: String!" for i in repositories]
+    declared += [f"$sha{j}: GitObjectID!" for j in range(len(repository_of_sha))]
+    blocks = []
+    for i in repositories:
+        objects = "\n".join(
+            f"    c{j}: object(oid: $sha{j}) {{ ...CommitCheckRuns }}"
+            for j, owner in enumerate(repository_of_sha)
+            if owner == i
+        )
+        blocks.append(f"  r{i}: repository(owner: $owner{i}, name: $name{i}) {{\n{objects}\n  }}")
+    variables = ",\n    ".join(declared)
+    body = "\n".join(blocks)
+    return f"""
+query CheckRuns(
+    {variables}) {{
+{body}
+  {RATE_LIMIT}
+}}
+{_CHECK_RUNS_OF_COMMIT}"""
+
+
+_HISTORY_PAGE = """
+fragment HistoryPage on CommitHistoryConnection {
+  nodes {
+    oid message authoredDate committedDate
+    author { name email user { login } }
+    committer { name email user { login } }
+    parents(first: 20) { totalCount nodes { oid } }
+  }
+  pageInfo { hasNextPage endCursor }
+}
+"""
+
+
+def branch_histories(count: int) -> str:
+    """The next history page of the default branch of `count` repositories in one query:
+    alias `r<i>` on `repository(owner: $owner<i>, name: $name<i>)`, its page after
+    `$cursor<i>` committed since `$since<i>`."""
+    declared = ["$pageSize: Int!"]
+    declared += [
+        f"$owner{i}: String!, $name{i}: String!, $cursor{i}: String, $since{i}: GitTimestamp"
+        for i in range(count)
+    ]
+    blocks = [
+        f"""  r{i}: repository(owner: $owner{i}, name: $name{i}) {{
+    defaultBranchRef {{
+      target {{
+        __typename
+        ... on Commit {{
+          history(first: $pageSize, after: $cursor{i}, since: $since{i}) {{ ...HistoryPage }}
+        }}
+      }}
+    }}
+  }}"""
+        for i in range(count)
+    ]
+    variables = ",\n    ".join(declared)
+    body = "\n".join(blocks)
+    return f"""
+query BranchHistories(
+    {variables}) {{
+{body}
+  {RATE_LIMIT}
+}}
+{_HISTORY_PAGE}"""
+
+
 ALL: dict[str, str] = {
     "pull_requests": PULL_REQUESTS,
     "repository_probes_pulls": repository_probes([(True, False)]),
@@ -192,4 +308,7 @@ ALL: dict[str, str] = {
     "pull_request_more": PULL_REQUEST_MORE,
     "deployment_statuses": DEPLOYMENT_STATUSES,
     "branch_history": BRANCH_HISTORY,
+    "check_runs": check_runs([0, 0, 1, 2, 2]),
+    "branch_histories": branch_histories(3),
+    "deployment_statuses_many": deployment_statuses_many(3),
 }

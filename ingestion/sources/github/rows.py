@@ -21,6 +21,14 @@ BOT_SUFFIX = "[bot]"
 _NOREPLY = re.compile(r"^\d+\+(?P<login>[^@]+)@users\.noreply\.(?:[\w.-]+)$")
 
 
+def _time(value: Any, name: str) -> Any:
+    """`parse_timestamp`, its error naming the field (for the quarantine's reason)."""
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from error
+
+
 def _login(user: Mapping[str, Any] | None) -> str | None:
     return user.get("login") if user else None
 
@@ -210,6 +218,30 @@ def graphql_pull_commit_row(
     }
 
 
+def graphql_check_run_row(
+    repository: str, sha: str, suite: Mapping[str, Any], node: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A check run as `check_run_row` makes it from REST; None when a node id holds no
+    database id (the caller asks REST)."""
+    run_id = node_database_id(node.get("id"))
+    suite_id = node_database_id(suite.get("id"))
+    if run_id is None or suite_id is None:
+        return None
+    return {
+        "id": run_id,
+        "repository": repository,
+        "head_sha": sha,
+        "name": node.get("name"),
+        "status": (node.get("status") or "").lower() or None,
+        "conclusion": (node.get("conclusion") or "").lower() or None,
+        "started_at": parse_timestamp(node.get("startedAt")),
+        "completed_at": parse_timestamp(node.get("completedAt")),
+        "app_slug": (suite.get("app") or {}).get("slug"),
+        "check_suite_id": suite_id,
+        "details_url": node.get("detailsUrl"),
+    }
+
+
 # --------------------------------------------------------------------------- REST items
 
 
@@ -303,8 +335,8 @@ def release_row(repository: str, item: Mapping[str, Any]) -> dict[str, Any]:
         "draft": item.get("draft"),
         "prerelease": item.get("prerelease"),
         "author_login": _login(item.get("author")),
-        "created_at": parse_timestamp(item.get("created_at")),
-        "published_at": parse_timestamp(item.get("published_at")),
+        "created_at": _time(item.get("created_at"), "created_at"),
+        "published_at": _time(item.get("published_at"), "published_at"),
         "body": item.get("body"),
         "url": item.get("html_url"),
     }

@@ -263,4 +263,14 @@ PROBE_REPOSITORIES = 10
 PULL_REQUEST_PROBE_PAGE_SIZE = 20
 DEPLOYMENT_PROBE_PAGE_SIZE = 25
 DEPLOYMENTS_PAGE_SIZE = 100
+# Deployment statuses: the next page of up to this many repositories per query.
+DEPLOYMENT_REPOSITORIES_PER_QUERY = 5
 HISTORY_PAGE_SIZE = 100
+# The default branch's history: the next page of up to this many repositories per query.
+HISTORY_REPOSITORIES_PER_QUERY = 10
+# Check runs of deployed shas: this many shas per query (`object(oid:)` aliases, across
+# repositories), each with up to CHECK_SUITES_PAGE_SIZE suites of up to CHECK_RUNS_PAGE_SIZE
+# runs; a sha with more is read through REST. 100 shas cost 11 points.
+CHECK_RUNS_SHAS_PER_QUERY = 100
+CHECK_SUITES_PAGE_SIZE = 10
+CHECK_RUNS_PAGE_SIZE = 50

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from github_test_support import query
 
 from ingestion.pipelines import github_pipeline
@@ -36,8 +37,9 @@ def _late_commit(org, server):
     return max(found, key=lambda item: item[0])[1:]
 
 
+@pytest.mark.parametrize("graphql_history", [True, False], ids=["graphql", "rest"])
 def test_a_commit_committed_before_the_last_run_and_merged_after_it_is_loaded(
-    org, server, token, tmp_path
+    org, server, token, tmp_path, graphql_history
 ):
     repo, late, before, index = _late_commit(org, server)
     after = late.landed_ts + 3600
@@ -46,7 +48,9 @@ def test_a_commit_committed_before_the_last_run_and_merged_after_it_is_loaded(
 
     def run() -> dict[str, int]:
         server.reset_counts()
-        source = github_source([repo], api_url=server.github_api_url).with_resources("commits")
+        source = github_source(
+            [repo], api_url=server.github_api_url, graphql_history=graphql_history
+        ).with_resources("commits")
         pipeline.run(source).raise_on_failed_jobs()
         return dict(server.request_counts)
 
@@ -79,5 +83,5 @@ def test_a_commit_committed_before_the_last_run_and_merged_after_it_is_loaded(
     assert late.sha in loaded()
     assert loaded() == sandbox(after)
     # Only the new part of the history is read: a page or a few, not the whole branch.
-    pages = requests["/repos/{owner}/{repo}/commits"]
+    pages = requests["/graphql" if graphql_history else "/repos/{owner}/{repo}/commits"]
     assert pages < len(sandbox(after)) / settings.PER_PAGE, pages
