@@ -1,8 +1,8 @@
 from orchestration.dbt_args import dbt_build_args
 
 
-def test_build_runs_everything_by_default() -> None:
-    assert dbt_build_args() == ["build"]
+def test_default_build_leaves_unit_tests_to_the_test_suite() -> None:
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
 
 
 def test_full_refresh_and_selection() -> None:
@@ -11,4 +11,10 @@ def test_full_refresh_and_selection() -> None:
         "--full-refresh",
         "--select",
         "marts",
+        "--exclude-resource-type",
+        "unit_test",
     ]
+
+
+def test_unit_tests_can_be_kept() -> None:
+    assert dbt_build_args(unit_tests=True) == ["build"]
