@@ -377,6 +377,53 @@ def test_a_day_later_only_changed_issues_are_read(org, runs):
     assert ISSUE not in requests
 
 
+def test_a_project_added_later_is_read_whole_the_others_from_their_cursor(
+    org, server, env, tmp_path
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    pipeline = jira_pipeline(warehouse, tmp_path / "dlt")
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    server.reset_counts()
+    pipeline.run(jira_source(["CHK", "BIL"])).raise_on_failed_jobs()
+    requests = dict(server.request_counts)
+    # BIL whole by a search of its own; CHK's overlap in one page; no statuses.
+    assert requests[SEARCH] == -(-_issues_per_project(org)["BIL"] // 100) + 1
+    assert STATUS not in requests
+    assert requests[VERSIONS] == 2
+    loaded = {r[0] for r in query(warehouse, "select key from raw_jira.issues")}
+    expected = {
+        i.key
+        for i in org.jira.issues
+        if i.project_key in ("CHK", "BIL") and i.created_ts <= START_TS
+    }
+    assert loaded == expected
+    cursors = pipeline.state["sources"]["jira"]["resources"]["issue_pages"]["updated_cursor"]
+    assert set(cursors) == {"CHK", "BIL"}
+
+
+def test_statuses_are_read_again_when_an_issue_shows_an_unknown_one(server, env, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    pipeline = jira_pipeline(warehouse, tmp_path / "dlt")
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    # As if the status of CHK's most recently updated issue had been added to the workflow
+    # after the statuses were read.
+    newest = query(warehouse, "select status_id from raw_jira.issues order by updated desc")
+    with pipeline.managed_state() as state:
+        known = state["sources"]["jira"]["resources"]["issue_pages"]["known_statuses"]
+        assert len(known) == 24
+        del known[newest[0][0]]
+    server.reset_counts()
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    assert server.request_counts[STATUS] == 1
+    known = pipeline.state["sources"]["jira"]["resources"]["issue_pages"]["known_statuses"]
+    assert newest[0][0] in known and len(known) == 24
+    assert len(query(warehouse, "select id from raw_jira.statuses")) == 24
+    # Known again: the next run does not ask.
+    server.reset_counts()
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    assert STATUS not in server.request_counts
+
+
 # --------------------------------------------------------------------------- failures
 
 
