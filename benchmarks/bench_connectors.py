@@ -10,8 +10,10 @@ connector's own, not the sandbox's). Prints per run: seconds, HTTP requests (per
 from the sandbox's request counters), rows written per table, the warehouse's rows per
 table, peak RSS; then one MATCH / MISMATCH line per table comparing the warehouse with the
 sandbox's own count at that clock (`ingestion.sandbox.counts`, from the organisation's
-records). The GitHub source reads the deploy-workflow runs of the repositories that deploy
-through an Actions workflow (the sandbox's config, `vsm sandbox config`).
+records); for Jira also the statuses' and versions' rows compared one by one with what the
+sandbox serves (they change without any issue changing). The GitHub source reads the
+deploy-workflow runs of the repositories that deploy through an Actions workflow (the
+sandbox's config, `vsm sandbox config`).
 
 Goals (issue 4): a full `medium` load under 3 minutes; a one-day incremental run under 15 s
 and under 2% of the full load's requests; under 0.05 requests per pull request.
