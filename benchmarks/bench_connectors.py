@@ -10,8 +10,10 @@ connector's own, not the sandbox's). Prints per run: seconds, HTTP requests (per
 from the sandbox's request counters), rows written per table, the warehouse's rows per
 table, peak RSS; then one MATCH / MISMATCH line per table comparing the warehouse with the
 sandbox's own count at that clock (`ingestion.sandbox.counts`, from the organisation's
-records). The GitHub source reads the deploy-workflow runs of the repositories that deploy
-through an Actions workflow (the sandbox's config, `vsm sandbox config`).
+records); for Jira also the statuses' and versions' rows compared one by one with what the
+sandbox serves (they change without any issue changing). The GitHub source reads the
+deploy-workflow runs of the repositories that deploy through an Actions workflow (the
+sandbox's config, `vsm sandbox config`).
 
 Goals (issue 4): a full `medium` load under 3 minutes; a one-day incremental run under 15 s
 and under 2% of the full load's requests; under 0.05 requests per pull request.
@@ -135,6 +137,43 @@ def report(
     return mismatches
 
 
+def jira_content(base: Path, server: SandboxServer, clock: int) -> list[str]:
+    """Statuses and versions change without any issue changing (a rename, a release, a
+    version becoming overdue): compare their rows, not only their counts, with what the
+    sandbox's Jira serves at `clock`."""
+    from ingestion.sources.jira.helpers import status_row, version_row
+
+    api, jira = server.jira, server.org.jira
+    expected = {
+        "statuses": {
+            tuple(status_row(api._status(s, clock)).values()) for s in jira.statuses.values()
+        },
+        "versions": {
+            tuple(version_row(v.project_key, api._version(v, clock)).values())
+            for v in jira.versions
+            if v.created_ts <= clock
+        },
+    }
+    columns = {
+        "statuses": list(status_row(api._status(next(iter(jira.statuses.values())), clock))),
+        "versions": list(version_row("", api._version(jira.versions[0], clock))),
+    }
+    mismatches = []
+    with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
+        for table, rows in expected.items():
+            got = set(
+                con.execute(f"select {', '.join(columns[table])} from raw_jira.{table}").fetchall()
+            )
+            differ = len(got ^ rows)
+            verdict = "MATCH" if not differ else "MISMATCH"
+            same, stale = len(rows & got), len(got - rows)
+            print(f"    {verdict:<11} {table} rows: {same:,} of {len(rows):,} as the sandbox "
+                  f"serves them, {stale:,} stale")  # fmt: skip
+            if differ:
+                mismatches.append(f"{table} rows")
+    return mismatches
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="medium")
@@ -188,6 +227,8 @@ def main() -> None:
             rows = warehouse_rows(base, DATASETS[tool])
             expected = counts[tool](int(start.timestamp()))
             mismatches += report("full load", full, full_requests, rows, expected)
+            if tool == "jira":
+                mismatches += jira_content(base, server, int(start.timestamp()))
 
             server.advance(DAY)
             server.reset_counts()
@@ -196,6 +237,8 @@ def main() -> None:
             rows = warehouse_rows(base, DATASETS[tool])
             expected = counts[tool](int(server.clock.timestamp()))
             mismatches += report("incremental (+1 day)", incremental, inc_requests, rows, expected)
+            if tool == "jira":
+                mismatches += jira_content(base, server, int(server.clock.timestamp()))
 
             full_total, inc_total = sum(full_requests.values()), sum(inc_requests.values())
             share = inc_total / full_total if full_total else 0.0

@@ -3,12 +3,18 @@ statuses with their categories, and fix versions.
 
 Resources (schema `raw_jira`, all merged on their primary keys, no child tables):
 
-- `issues`, `changelog_items`, `issue_links`: read from one search per project
-  (`/rest/api/3/search/jql` with the changelog embedded), from the newest `updated` loaded
-  minus an overlap; the cursor is kept per project in the state of the (unloaded)
-  `issue_pages` resource they all read from. Where Jira embedded only the newest 100
-  histories, the older ones are paged from `/issue/{key}/changelog`, for those issues only.
-- `statuses`, `versions`: read whole every run (one request, and one per project).
+- `issues`, `changelog_items`, `issue_links`: read from one search for all the projects
+  (`project in (...)`, `/rest/api/3/search/jql` with the changelog embedded), from the
+  oldest project cursor (the newest `updated` loaded) minus an overlap; projects without a
+  cursor yet are read whole by a search of their own. The cursor is kept per project in the
+  state of the (unloaded) `issue_pages` resource they all read from. Where Jira embedded
+  only the newest 100 histories, the older ones are paged from `/issue/{key}/changelog`,
+  for those issues only.
+- `statuses`: read whole (one request) on the first run, when an issue read shows a status
+  not loaded yet (or renamed, or in another category), and at least weekly.
+- `versions`: read whole every run, one request per project (a version can be released,
+  renamed or become overdue without any issue changing, and Jira lists versions only per
+  project).
 
 A record that breaks the contract (no id or key, a timestamp that is not one) goes to the
 `quarantine` table with its position, the reason and the raw record; the rest loads.
@@ -19,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -86,6 +92,7 @@ def jira_source(
     flagged_field: str = settings.FLAGGED_FIELD,
     epic_link_field: str | None = None,
     page_size: int = settings.PAGE_SIZE,
+    statuses_max_age_hours: float = settings.STATUSES_MAX_AGE_HOURS,
 ) -> Sequence[DltResource]:
     """Jira issues, changelogs, links, statuses and fix versions of `projects`.
 
@@ -105,44 +112,77 @@ def jira_source(
         epic_link_field: the "Epic Link" field of company-managed projects on Server/Data
             Center (e.g. `customfield_10014`); on Cloud the epic is the issue's parent.
         page_size: issues per search page (Jira allows up to 100 with fields).
+        statuses_max_age_hours: the statuses are read again when an issue shows one not
+            loaded yet (or renamed, or in another category), and at least this often.
     """
     keys = [str(p).strip().upper() for p in projects]
     client = _LazyClient(_Options(base_url, email, api_token, deployment, page_size))
     overlap = timedelta(minutes=updated_overlap_minutes)
+    statuses_max_age = timedelta(hours=statuses_max_age_hours)
     fields = [*settings.ISSUE_FIELDS, flagged_field]
     if epic_link_field:
         fields.append(epic_link_field)
 
     @dlt.resource(selected=False)
     def issue_pages() -> Iterator[dict[str, Any]]:
-        """Raw search pages, per project, from the cursor minus the overlap (or from where
-        the last run quarantined a record, when that is older)."""
+        """Raw search pages: one search for every project read from a cursor (from the
+        oldest cursor minus the overlap, or from where the last run quarantined a record,
+        when that is older), one for the projects read whole; then, when the pages carried
+        a status not yet loaded (or changed) or the statuses are old, the statuses."""
         state = dlt.current.resource_state()
         cursors = state.setdefault("updated_cursor", {})
         reread = state.pop(REREAD_FROM, {})
         jira = client()
-        for project in keys:
-            cursor = cursors.get(project)
-            jql = jql_since(project, _read_from(cursor, reread.get(project, False)), overlap)
-            newest = cursor
+        known = state.get(KNOWN_STATUSES)
+        if not isinstance(known, dict) or _stale(state.get(STATUSES_READ_AT), statuses_max_age):
+            known = None
+            yield _statuses_page(jira, state)  # first: a refused token stops here
+        seen: dict[str, tuple[Any, Any]] = {}
+        for group, read_from in _search_groups(keys, cursors, reread):
+            label = ",".join(group)
+            jql = jql_since(group, read_from, overlap)
+            newest = None
             issues = pages = 0
             for number, page in enumerate(jira.search(jql, fields), start=1):
-                yield {"project": project, "page": number, "issues": page}
+                yield {"project": label, "projects": group, "page": number, "issues": page}
                 for item in page:
-                    newest = newer_cursor(newest, (item.get("fields") or {}).get("updated"))
+                    item_fields = item.get("fields") if isinstance(item, dict) else None
+                    item_fields = item_fields if isinstance(item_fields, dict) else {}
+                    newest = newer_cursor(newest, item_fields.get("updated"))
+                    _note_status(seen, item_fields.get("status"))
                 issues += len(page)
                 pages = number
                 if number % 10 == 0:
-                    logger.info("jira: %s: %d issues so far (%d pages)", project, issues, number)
+                    logger.info("jira: %s: %d issues so far (%d pages)", label, issues, number)
             logger.info(
                 "jira: %s: %d issues in %d pages (%s)",
-                project,
+                label,
                 issues,
                 pages,
-                "full load" if cursor is None else f"updated since {cursor} minus {overlap}",
+                "full load" if read_from is None else f"updated since {read_from} minus {overlap}",
             )
-            if newest is not None:
-                cursors[project] = newest
+            # The search read every issue of these projects updated since its date, up to
+            # the newest `updated` it returned: that is where each of them now stands.
+            for project in group:
+                cursors[project] = newer_cursor(cursors.get(project), newest)
+                if cursors[project] is None:
+                    del cursors[project]
+        known = state.get(KNOWN_STATUSES)
+        if isinstance(known, dict) and _changed_statuses(seen, known):
+            logger.info("jira: issues carry statuses not loaded yet (or changed); reading them")
+            yield _statuses_page(jira, state)
+
+    @dlt.transformer(
+        data_from=issue_pages,
+        write_disposition="merge",
+        primary_key="id",
+        columns=settings.status_columns(),
+        file_format="parquet",
+    )
+    def statuses(page: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        rows = page.get("statuses")
+        if rows:
+            yield rows
 
     @dlt.transformer(
         data_from=issue_pages,
@@ -159,7 +199,7 @@ def jira_source(
             except ContractError as error:
                 payload = _without_histories(item)
                 items.append(_quarantined(payload, "issues", _position(page, index), error))
-                _reread_later(page["project"], item)
+                _reread_later(page, item)
         yield from route(items)
 
     @dlt.transformer(
@@ -185,7 +225,7 @@ def jira_source(
                 except ContractError as error:
                     position = f"{key} changelog history {number} ({_position(page, index)})"
                     items.append(_quarantined(history, "changelog_items", position, error, key))
-                    _reread_later(page["project"], item)
+                    _reread_later(page, item)
         if paged:
             logger.info(
                 "jira: %s page %d: %d issues had more than the embedded histories; "
@@ -211,17 +251,6 @@ def jira_source(
     @dlt.resource(
         write_disposition="merge",
         primary_key="id",
-        columns=settings.status_columns(),
-        file_format="parquet",
-    )
-    def statuses() -> Iterator[list[dict[str, Any]]]:
-        rows = [status_row(item) for item in client().get(settings.STATUSES)]
-        logger.info("jira: %d statuses", len(rows))
-        yield rows
-
-    @dlt.resource(
-        write_disposition="merge",
-        primary_key="id",
         columns=settings.version_columns(),
         file_format="parquet",
     )
@@ -234,12 +263,12 @@ def jira_source(
                 yield rows
 
     return (
-        statuses,
-        versions,
         issue_pages,
+        statuses,
         with_quarantine_table(issues),
         with_quarantine_table(changelog_items),
         issue_links,
+        versions,
     )
 
 
@@ -249,20 +278,112 @@ def jira_source(
 REREAD_FROM = "reread_from"
 
 
-def _reread_later(project: str, item: Any) -> None:
+def _reread_later(page: dict[str, Any], item: Any) -> None:
     """Have the next run ask again for the issue `item`, quarantined (or with a quarantined
     history) in this one: the cursor moves on past it, so the next search starts no later
-    than its `updated`. Kept in the state only when this run's load succeeds."""
+    than its `updated`. Kept in the state only when this run's load succeeds. The issue's
+    project is the one held; when it cannot be told, every project of the search is."""
     held = dlt.current.resource_state("issue_pages").setdefault(REREAD_FROM, {})
     fields = item.get("fields") if isinstance(item, dict) else None
     updated = fields.get("updated") if isinstance(fields, dict) else None
-    current = held.get(project)
-    if current == "":
-        return
-    if newer_cursor(None, updated) is None:
-        held[project] = ""
-    elif current is None or newer_cursor(current, updated) == current:
-        held[project] = updated
+    group = list(page.get("projects") or [page["project"]])
+    own = _project_of(item)
+    for project in [own] if own in group else group:
+        current = held.get(project)
+        if current == "":
+            continue
+        if newer_cursor(None, updated) is None:
+            held[project] = ""
+        elif current is None or newer_cursor(current, updated) == current:
+            held[project] = updated
+
+
+def _project_of(item: Any) -> str | None:
+    """The key of an issue's project: its `project` field, else its key's prefix."""
+    if not isinstance(item, dict):
+        return None
+    project = _field(item, "project")
+    if isinstance(project, dict) and isinstance(project.get("key"), str):
+        return str(project["key"]).upper()
+    key = item.get("key")
+    if isinstance(key, str) and "-" in key:
+        return key.rsplit("-", 1)[0].strip().upper()
+    return None
+
+
+def _field(item: Any, name: str) -> Any:
+    fields = item.get("fields") if isinstance(item, dict) else None
+    return fields.get(name) if isinstance(fields, dict) else None
+
+
+def _search_groups(
+    keys: Sequence[str], cursors: dict[str, Any], reread: dict[str, Any]
+) -> list[tuple[list[str], str | None]]:
+    """The searches of a run, as (projects, read from): the projects read whole (no cursor
+    yet, or a quarantined issue without a readable `updated`) together, and the others
+    together from the oldest of their starting points; at most `PROJECTS_PER_SEARCH`
+    projects a search (the JQL stays short)."""
+    whole: list[str] = []
+    since: list[tuple[str, str]] = []
+    for project in keys:
+        start = _read_from(cursors.get(project), reread.get(project, False))
+        if start is None:
+            whole.append(project)
+        else:
+            since.append((project, start))
+    groups: list[tuple[list[str], str | None]] = []
+    size = settings.PROJECTS_PER_SEARCH
+    for i in range(0, len(whole), size):
+        groups.append((whole[i : i + size], None))
+    for i in range(0, len(since), size):
+        chunk = since[i : i + size]
+        oldest = chunk[0][1]
+        for _project, start in chunk[1:]:
+            if newer_cursor(oldest, start) == oldest and start != oldest:
+                oldest = start
+        groups.append(([p for p, _ in chunk], oldest))
+    return groups
+
+
+# Keys of `issue_pages`' state for the statuses: id -> [name, category key] of the statuses
+# loaded, and when (UTC, ISO) they were last read.
+KNOWN_STATUSES = "known_statuses"
+STATUSES_READ_AT = "statuses_read_at"
+
+
+def _statuses_page(jira: JiraClient, state: dict[str, Any]) -> dict[str, Any]:
+    """Every status (one request), as a page for the `statuses` table; remembered in the
+    state so that later runs read them again only when an issue shows one that changed."""
+    rows = [status_row(item) for item in jira.get(settings.STATUSES)]
+    logger.info("jira: %d statuses", len(rows))
+    state[KNOWN_STATUSES] = {row["id"]: [row["name"], row["status_category_key"]] for row in rows}
+    state[STATUSES_READ_AT] = datetime.now(UTC).isoformat()
+    return {"project": "", "projects": [], "page": 0, "issues": [], "statuses": rows}
+
+
+def _note_status(seen: dict[str, tuple[Any, Any]], status: Any) -> None:
+    if isinstance(status, dict) and status.get("id") is not None:
+        category = status.get("statusCategory")
+        key = category.get("key") if isinstance(category, dict) else None
+        seen[str(status["id"])] = (status.get("name"), key)
+
+
+def _changed_statuses(seen: dict[str, tuple[Any, Any]], known: dict[str, Any]) -> bool:
+    """Whether an issue read carries a status not loaded yet, or renamed or moved to
+    another category since."""
+    return any(
+        status_id not in known or list(value) != list(known[status_id])
+        for status_id, value in seen.items()
+    )
+
+
+def _stale(read_at: Any, max_age: timedelta) -> bool:
+    if not isinstance(read_at, str):
+        return True
+    try:
+        return datetime.now(UTC) - datetime.fromisoformat(read_at) >= max_age
+    except (TypeError, ValueError):
+        return True
 
 
 def _read_from(cursor: str | None, held: str | bool) -> str | None:

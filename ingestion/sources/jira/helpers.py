@@ -176,9 +176,9 @@ class JiraClient:
 # --------------------------------------------------------------------------- the cursor
 
 
-def jql_since(project: str, cursor: str | None, overlap: timedelta) -> str:
-    """The search of one project, from `cursor` (the newest `updated` loaded, as Jira wrote
-    it) minus `overlap`.
+def jql_since(projects: str | Sequence[str], cursor: str | None, overlap: timedelta) -> str:
+    """The search of one or more projects, from `cursor` (the newest `updated` loaded, as
+    Jira wrote it) minus `overlap`.
 
     JQL reads a date in the time zone of the API user, which the client does not know; Jira
     writes every timestamp in that same zone. So the date is the cursor's own wall-clock
@@ -186,7 +186,11 @@ def jql_since(project: str, cursor: str | None, overlap: timedelta) -> str:
     minute: correct whatever the user's zone, and an overlap of more than an hour also
     covers a daylight-saving change between the cursor and that date.
     """
-    clause = f'project = "{project}"'
+    keys = [projects] if isinstance(projects, str) else list(projects)
+    if len(keys) == 1:
+        clause = f'project = "{keys[0]}"'
+    else:
+        clause = "project in (" + ", ".join(f'"{key}"' for key in keys) + ")"
     if cursor:
         wall = datetime.fromisoformat(cursor).replace(tzinfo=None) - overlap
         clause += f' AND updated >= "{wall:%Y-%m-%d %H:%M}"'

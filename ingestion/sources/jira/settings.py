@@ -19,6 +19,11 @@ CHANGELOG_PAGE_SIZE = 100
 # a daylight-saving shift between the cursor and the JQL date (1 h), JQL's minute precision,
 # changes made while a run was paging, and the search index lagging behind writes.
 UPDATED_OVERLAP_MINUTES = 180
+# Projects searched together (`project in (...)`); more are split into several searches.
+PROJECTS_PER_SEARCH = 50
+# The statuses are read again when an issue carries one not loaded yet (or changed), and at
+# least this often (a status no issue is in can change unseen).
+STATUSES_MAX_AGE_HOURS = 24 * 7
 # Jira Cloud's "Flagged" field (checkbox, option "Impediment"); its id differs on some sites.
 FLAGGED_FIELD = "customfield_10021"
 

@@ -238,3 +238,54 @@ def test_credentials_choose_the_auth():
         JiraClient("https://acme.atlassian.net", None, "token")
     with pytest.raises(JiraAuthError, match="no API token"):
         JiraClient("https://acme.atlassian.net", "me@acme.example", None)
+
+
+def test_several_projects_are_one_search():
+    cursor = "2026-11-20T10:00:00.000+0100"
+    assert jql_since(["CHK", "BIL"], cursor, OVERLAP) == (
+        'project in ("CHK", "BIL") AND updated >= "2026-11-20 07:00" ORDER BY key ASC'
+    )
+    assert jql_since(["CHK"], None, OVERLAP) == 'project = "CHK" ORDER BY key ASC'
+
+
+def test_searches_start_at_the_oldest_cursor_and_read_new_projects_whole():
+    from ingestion.sources.jira import _search_groups
+
+    newer, older = "2026-11-20T10:00:00.000+0100", "2026-11-20T08:30:00.000+0100"
+    cursors = {"CHK": newer, "BIL": older, "OPS": newer}
+    # NEW has no cursor; OPS had an issue quarantined without a readable `updated`.
+    groups = _search_groups(["CHK", "BIL", "NEW", "OPS"], cursors, {"OPS": ""})
+    assert groups == [(["NEW", "OPS"], None), (["CHK", "BIL"], older)]
+    # A quarantined issue's older `updated` moves the start back.
+    quarantined = "2026-03-01T08:00:00.000+0100"
+    groups = _search_groups(["CHK", "BIL"], cursors, {"CHK": quarantined})
+    assert groups == [(["CHK", "BIL"], quarantined)]
+    assert _search_groups([], {}, {}) == []
+
+
+def test_searches_are_split_beyond_the_projects_a_search_takes(monkeypatch):
+    from ingestion.sources import jira
+    from ingestion.sources.jira import settings
+
+    monkeypatch.setattr(settings, "PROJECTS_PER_SEARCH", 2)
+    groups = jira._search_groups(["A", "B", "C"], {}, {})
+    assert groups == [(["A", "B"], None), (["C"], None)]
+
+
+def test_statuses_are_read_again_only_for_a_new_or_changed_one():
+    from ingestion.sources.jira import _changed_statuses, _note_status
+
+    known = {"1": ["To Do", "new"], "3": ["Done", "done"]}
+    seen: dict = {}
+    _note_status(seen, {"id": "1", "name": "To Do", "statusCategory": {"key": "new"}})
+    _note_status(seen, None)
+    assert not _changed_statuses(seen, known)
+    renamed = dict(seen)
+    _note_status(renamed, {"id": "3", "name": "Shipped", "statusCategory": {"key": "done"}})
+    assert _changed_statuses(renamed, known)
+    moved = dict(seen)
+    _note_status(moved, {"id": "1", "name": "To Do", "statusCategory": {"key": "indeterminate"}})
+    assert _changed_statuses(moved, known)
+    new = dict(seen)
+    _note_status(new, {"id": "10042", "name": "Review", "statusCategory": {"key": "new"}})
+    assert _changed_statuses(new, known)

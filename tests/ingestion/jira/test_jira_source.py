@@ -30,6 +30,8 @@ START_TS = NOW_TS - DAY
 SEARCH = "/rest/api/3/search/jql"
 CHANGELOG = "/rest/api/3/issue/{issueIdOrKey}/changelog"
 ISSUE = "/rest/api/3/issue/{issueIdOrKey}"
+STATUS = "/rest/api/3/status"
+VERSIONS = "/rest/api/3/project/{projectIdOrKey}/versions"
 OVERLAP = 180 * 60  # the source's default overlap, in seconds
 TABLES = ("issues", "changelog_items", "statuses", "versions")
 
@@ -231,7 +233,10 @@ def test_long_changelogs_are_paged_only_where_truncated(org, long_changelogs, ru
     # The 260 histories: 100 embedded, the oldest 160 in two pages; the other issue: one.
     assert requests[CHANGELOG] == 3
     assert ISSUE not in requests
-    assert requests[SEARCH] == sum(-(-n // 100) for n in _issues_per_project(org).values())
+    # One search for all projects (`project in (...)`), the statuses, versions per project.
+    assert requests[SEARCH] == -(-sum(_issues_per_project(org).values()) // 100)
+    assert requests[STATUS] == 1
+    assert requests[VERSIONS] == len(projects(org))
     rows = query(
         runs["warehouse"],
         "select issue_key, count(distinct history_id), min(history_id::bigint), "
@@ -322,9 +327,10 @@ def test_versions(org, runs):
 def test_second_run_changes_nothing(runs):
     assert runs["second"]["snapshot"] == runs["first"]["snapshot"]
     requests = runs["second"]["requests"]
-    # One search page per project (the overlap only), no changelog pages.
-    assert requests[SEARCH] == 4
-    assert CHANGELOG not in requests and ISSUE not in requests
+    # One search page for all projects (the overlap only), no changelog pages; the
+    # statuses are not read again (no issue shows one that is new or changed).
+    assert requests[SEARCH] == 1
+    assert CHANGELOG not in requests and ISSUE not in requests and STATUS not in requests
     assert runs["second"]["rows"]["issues"] < 40
 
 
@@ -354,10 +360,68 @@ def test_a_day_later_only_changed_issues_are_read(org, runs):
     assert third["rows"]["issues"] == len(read) < 0.05 * len(expected["issues"])
 
     requests = third["requests"]
-    assert requests[SEARCH] == 4
+    # One search for all projects, from the oldest cursor minus the overlap.
+    assert len(set(since.values())) == 1
+    assert requests[SEARCH] == -(-len(read) // 100)
+    assert requests[VERSIONS] == len(projects(org))
+    # The statuses are read again only when an issue read shows one renamed (or new).
+    renamed = {
+        str(s.status_id)
+        for s in org.jira.statuses.values()
+        if s.name_at(START_TS) != s.name_at(NOW_TS)
+    }
+    shown = {str(i.state_at(NOW_TS)[0]) for i in org.jira.issues if str(i.issue_id) in read}
+    assert requests.get(STATUS, 0) == (1 if renamed & shown else 0)
     # Only the growing issue's changelog is paged again (its older histories).
     assert requests[CHANGELOG] == 1
     assert ISSUE not in requests
+
+
+def test_a_project_added_later_is_read_whole_the_others_from_their_cursor(
+    org, server, env, tmp_path
+):
+    warehouse = tmp_path / "warehouse.duckdb"
+    pipeline = jira_pipeline(warehouse, tmp_path / "dlt")
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    server.reset_counts()
+    pipeline.run(jira_source(["CHK", "BIL"])).raise_on_failed_jobs()
+    requests = dict(server.request_counts)
+    # BIL whole by a search of its own; CHK's overlap in one page; no statuses.
+    assert requests[SEARCH] == -(-_issues_per_project(org)["BIL"] // 100) + 1
+    assert STATUS not in requests
+    assert requests[VERSIONS] == 2
+    loaded = {r[0] for r in query(warehouse, "select key from raw_jira.issues")}
+    expected = {
+        i.key
+        for i in org.jira.issues
+        if i.project_key in ("CHK", "BIL") and i.created_ts <= START_TS
+    }
+    assert loaded == expected
+    cursors = pipeline.state["sources"]["jira"]["resources"]["issue_pages"]["updated_cursor"]
+    assert set(cursors) == {"CHK", "BIL"}
+
+
+def test_statuses_are_read_again_when_an_issue_shows_an_unknown_one(server, env, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    pipeline = jira_pipeline(warehouse, tmp_path / "dlt")
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    # As if the status of CHK's most recently updated issue had been added to the workflow
+    # after the statuses were read.
+    newest = query(warehouse, "select status_id from raw_jira.issues order by updated desc")
+    with pipeline.managed_state() as state:
+        known = state["sources"]["jira"]["resources"]["issue_pages"]["known_statuses"]
+        assert len(known) == 24
+        del known[newest[0][0]]
+    server.reset_counts()
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    assert server.request_counts[STATUS] == 1
+    known = pipeline.state["sources"]["jira"]["resources"]["issue_pages"]["known_statuses"]
+    assert newest[0][0] in known and len(known) == 24
+    assert len(query(warehouse, "select id from raw_jira.statuses")) == 24
+    # Known again: the next run does not ask.
+    server.reset_counts()
+    pipeline.run(jira_source(["CHK"])).raise_on_failed_jobs()
+    assert STATUS not in server.request_counts
 
 
 # --------------------------------------------------------------------------- failures
