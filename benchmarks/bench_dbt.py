@@ -15,7 +15,7 @@ the organisation's now; then times:
 The builds use the refresh's own arguments (`orchestration.dbt_args.dbt_build_args`): unit
 tests are left to the test suite.
 
-Prints the load times and, per build, seconds, peak RSS of dbt, model/test counts and the
+Prints the load times and, per build, seconds, model/test counts and summed times and the
 slowest models. Goals (issue 5): `large` full build under 3 minutes on 2 cores; the
 incremental build under 20 s.
 """
@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,10 +83,35 @@ print(json.dumps(seconds))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def dbt_build(env: dict[str, str], target: Path, args: list[str]) -> dict[str, object]:
-    """One `dbt build` with the refresh's arguments `args`; seconds, peak RSS of the dbt
-    process and the slowest nodes."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def dbt_parse(env: dict[str, str], target: Path) -> Path:
+    """`dbt parse` once, as `make setup` does; its partial_parse.msgpack is what Dagster's
+    dbt resource copies into each run's own target folder."""
+    subprocess.run(
+        [
+            str(DBT),
+            "parse",
+            "--project-dir",
+            str(ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(ROOT / "dbt_project"),
+            "--target-path",
+            str(target),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return target / "partial_parse.msgpack"
+
+
+def dbt_build(
+    env: dict[str, str], target: Path, args: list[str], partial_parse: Path
+) -> dict[str, object]:
+    """One `dbt build` with the refresh's arguments `args` in a new target folder seeded
+    with `partial_parse` (as Dagster runs it); seconds and the slowest nodes."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(partial_parse, target / partial_parse.name)
     started = time.perf_counter()
     done = subprocess.run(
         [
@@ -120,7 +145,6 @@ def dbt_build(env: dict[str, str], target: Path, args: list[str]) -> dict[str, o
     slowest = sorted(results, key=lambda r: -r["execution_time"])[:5]
     return {
         "seconds": seconds,
-        "peak_mb": max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024,
         "nodes": kinds,
         "slowest": [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in slowest],
     }
@@ -134,10 +158,7 @@ def row_counts(warehouse: Path, tables: list[str]) -> dict[str, int]:
 
 
 def report(label: str, build: dict[str, object]) -> None:
-    print(
-        f"{label:<32} {build['seconds']:7.1f} s  dbt peak RSS {build['peak_mb']:6.0f} MB  "
-        f"{build['nodes']}"
-    )
+    print(f"{label:<32} {build['seconds']:7.1f} s  {build['nodes']}")
     for name, seconds in build["slowest"]:  # type: ignore[union-attr]
         print(f"    {name:<60} {seconds:6.2f} s")
 
@@ -157,6 +178,9 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="vsm-bench-dbt-") as tmp,
         SandboxServer(organisation) as sandbox,
     ):
+        # The load's speed is not what is measured here: lift GitHub's point budgets (5,000
+        # GraphQL points an hour would make a large first load wait for hours).
+        sandbox.github.graphql_limit = sandbox.github.rate_limit = 10**9
         home = Path(tmp)
         config_path = home / "valuestream.yml"
         config_path.write_text(render_sandbox_config(organisation))
@@ -167,19 +191,19 @@ def main() -> None:
         env.update(
             sandbox.environment(), VSM_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false"
         )
-        env["VSM_AS_OF"] = as_of.isoformat()
-
+        # As a scheduled refresh: no VSM_AS_OF, the models' "now" is the wall clock.
         print(f"load (clock {as_of:%Y-%m-%d}): {load_everything(env, config_path, home)}")
-        report("full build", dbt_build(env, home / "t1", dbt_build_args(full_refresh=True)))
-        report("refresh, nothing new", dbt_build(env, home / "t2", dbt_build_args()))
+        parsed = dbt_parse(env, home / "parse")
+        full = dbt_build(env, home / "t1", dbt_build_args(full_refresh=True), parsed)
+        report("full build", full)
+        report("refresh, nothing new", dbt_build(env, home / "t2", dbt_build_args(), parsed))
 
         sandbox.advance(DAY)
-        env["VSM_AS_OF"] = NOW.isoformat()
         print(f"load one more day: {load_everything(env, config_path, home)}")
-        report("refresh after one day", dbt_build(env, home / "t3", dbt_build_args()))
+        report("refresh after one day", dbt_build(env, home / "t3", dbt_build_args(), parsed))
         report(
             "the same with unit tests",
-            dbt_build(env, home / "t4", dbt_build_args(unit_tests=True)),
+            dbt_build(env, home / "t4", dbt_build_args(unit_tests=True), parsed),
         )
         tables = ["marts.fct_deployments", "marts.fct_incidents"]
         print(f"rows: {row_counts(home / 'warehouse.duckdb', tables)}")
