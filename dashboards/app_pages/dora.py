@@ -86,7 +86,8 @@ st.caption(
 for summary in summaries.itertuples(index=False):
     row = headline.loc[summary.value_stream_id]
     st.markdown(f"**{summary.value_stream_name}**")
-    cards = st.columns(6)
+    # Two rows of three, so that each card has room for its label, value and band.
+    cards = [*st.columns(3), *st.columns(3)]
     if pd.isna(summary.band_week):
         cards[0].metric("Deployment frequency", "–", help="No complete week in the period yet.")
     else:
