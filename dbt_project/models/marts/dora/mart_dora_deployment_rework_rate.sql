@@ -1,9 +1,8 @@
 with
 
-deployments as (
+periods as (
 
-    select * from {{ ref('int_deployment_failures') }}
-    where value_stream_id is not null
+    select * from {{ ref('int_production_deployment_outcomes_aggregated_to_periods') }}
 
 ),
 
@@ -13,96 +12,36 @@ value_streams as (
 
 ),
 
-localized_deployments as (
+rated as (
 
     select
-        deployments.value_stream_id,
-        deployments.team_id,
-        deployments.service,
-        deployments.is_rework,
-        {{ utc_to_local_timestamp(
-            'deployments.finished_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as finished_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
-    from deployments
-    inner join value_streams
-        on deployments.value_stream_id = value_streams.value_stream_id
-
-),
-
-deployments_by_period as (
-
-    {{ dora_slices('localized_deployments', 'finished_at_local') }}
-
-),
-
-deployments_by_day as (
-
-    {{ dora_slices('localized_deployments', 'finished_at_local', grains=['day']) }}
-
-),
-
--- A slice is measured from the day of its first production deployment through the as-of
--- day in the stream's timezone.
-bounds as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        min(period_start) as first_local_date,
-        min(as_of_local_date) as last_local_date
-    from deployments_by_day
-    group by value_stream_id, slice, slice_value
-
-),
-
-spine as (
-
-    {{ dora_period_spine('bounds') }}
-
-),
-
--- A rollback or hotfix deployment is rework in the period of its own finish.
-period_stats as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
         grain,
         period_start,
-        count(*) as deployments,
-        sum(case when is_rework then 1 else 0 end) as rework_deployments
-    from deployments_by_period
-    group by value_stream_id, slice, slice_value, grain, period_start
+        slice,
+        value_stream_id,
+        slice_value,
+        deployments,
+        rework_deployments,
+        cast(rework_deployments as double precision) / nullif(deployments, 0) as rate
+    from periods
 
 ),
 
 final as (
 
     select
-        spine.grain,
-        spine.period_start,
-        spine.slice,
-        spine.value_stream_id,
+        rated.grain,
+        rated.period_start,
+        rated.slice,
+        rated.value_stream_id,
         value_streams.value_stream_name,
-        spine.slice_value,
-        cast(coalesce(period_stats.deployments, 0) as integer) as deployments,
-        cast(coalesce(period_stats.rework_deployments, 0) as integer) as rework_deployments,
-        cast(period_stats.rework_deployments as double precision)
-        / nullif(period_stats.deployments, 0) as rate
-    from spine
+        rated.slice_value,
+        rated.deployments,
+        rated.rework_deployments,
+        rated.rate
+    from rated
     inner join value_streams
-        on spine.value_stream_id = value_streams.value_stream_id
-    left join period_stats
-        on
-            spine.value_stream_id = period_stats.value_stream_id
-            and spine.slice = period_stats.slice
-            and spine.slice_value = period_stats.slice_value
-            and spine.grain = period_stats.grain
-            and spine.period_start = period_stats.period_start
+        on rated.value_stream_id = value_streams.value_stream_id
 
 )
 
