@@ -109,7 +109,12 @@ def trailing_average_chart(weekly: pd.DataFrame) -> alt.LayerChart:
 # Any DORA metric per period: one line per series (a stream, team or service), each point
 # coloured by its period's band when the metric has one.
 
-PERIOD_TITLES = {"day": "Day", "week": "Week (starting Monday)", "month": "Month"}
+PERIOD_TITLES = {
+    "day": "Day",
+    "week": "Week (starting Monday)",
+    "month": "Month",
+    "quarter": "Quarter",
+}
 STAGE_ORDER = ["Coding", "Pickup", "Review", "Deploy"]
 STAGE_COLOURS = ["#7b8fa6", "#f59f45", "#3d7cc9", "#21a366"]
 
@@ -177,7 +182,7 @@ def metric_trend_chart(
     title = f"{value_title} ({unit})" if unit else value_title
     axis = alt.Axis(
         labelExpr="utcFormat(toDate(datum.value), '%d %b %Y')"
-        if grain != "month"
+        if grain in ("day", "week")
         else "utcFormat(toDate(datum.value), '%b %Y')",
         labelAngle=-45,
         labelOverlap=True,

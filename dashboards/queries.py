@@ -234,7 +234,7 @@ DORA_MARTS = {
     "time_to_restore": "mart_dora_time_to_restore",
     "deployment_rework_rate": "mart_dora_deployment_rework_rate",
 }
-GRAINS = ("week", "month", "day")
+GRAINS = ("week", "month", "quarter", "day")
 SLICES = ("value_stream", "team", "service")
 
 # A naive UTC timestamp column as the wall-clock time of the stream's timezone (the same

@@ -158,7 +158,7 @@ st.caption(
 pick_grain, pick_slice = st.columns(2)
 grain = pick_grain.radio(
     "Period",
-    ["week", "month", "day"],
+    ["week", "month", "quarter", "day"],
     format_func=str.capitalize,
     horizontal=True,
     key="dora_grain",

@@ -1,13 +1,13 @@
 {#- Periods and slices shared by every DORA metric mart.
 
     A metric mart has one row per (grain, period_start, slice, value_stream_id, slice_value):
-    grain is 'day', 'week' (ISO, Monday) or 'month', cut in the value stream's timezone;
+    grain is 'day', 'week' (ISO, Monday), 'month' or 'quarter', cut in the value stream's timezone;
     slice is 'value_stream', 'team' or 'service' and slice_value the id of that stream, team
     or service. Events are repeated once per grain and slice (`dora_slices`) and aggregated
     again from rows, so medians are recomputed per slice, never averaged. -#}
 
 
-{#- The grains (default var('dora_grains'): day, week, month), as a derived table with one
+{#- The grains (default var('dora_grains'): day, week, month, quarter), as a derived table with one
     column `grain`. -#}
 {% macro dora_grains(grains=none) -%}
     {%- set grains = grains or var('dora_grains') -%}
@@ -38,7 +38,8 @@
     case {{ grain_column }}
         when 'day' then cast({{ local_expression }} as date)
         when 'week' then cast({{ dbt.date_trunc('week', local_expression) }} as date)
-        else cast({{ dbt.date_trunc('month', local_expression) }} as date)
+        when 'month' then cast({{ dbt.date_trunc('month', local_expression) }} as date)
+        else cast({{ dbt.date_trunc('quarter', local_expression) }} as date)
     end
 {%- endmacro %}
 
@@ -113,8 +114,11 @@
     case {{ grain_column }}
         when 'day' then {{ period_start_column }}
         when 'week' then cast({{ dbt.dateadd('day', 6, period_start_column) }} as date)
-        else cast({{ dbt.dateadd(
+        when 'month' then cast({{ dbt.dateadd(
             'day', -1, dbt.dateadd('month', 1, period_start_column)
+        ) }} as date)
+        else cast({{ dbt.dateadd(
+            'day', -1, dbt.dateadd('month', 3, period_start_column)
         ) }} as date)
     end
 {%- endmacro %}

@@ -266,3 +266,14 @@ def test_a_marts_file_without_the_tables_gives_a_clear_error(tmp_path, monkeypat
     (error,) = app.error
     assert f"The published marts at `{path}` could not be read" in error.value
     assert "Run `vsm run` again" in error.value
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter", "day"])
+@pytest.mark.parametrize("slice_name", ["value_stream", "team", "service"])
+def test_dora_trends_run_for_every_grain_and_slice(marts_file, grain, slice_name):
+    app = run_app()
+    app.switch_page(DORA_PAGE).run()
+    app.radio(key="dora_grain").set_value(grain)
+    app.radio(key="dora_slice").set_value(slice_name).run()
+    assert_no_errors(app)
+    assert len(app.tabs) == 6 + 4

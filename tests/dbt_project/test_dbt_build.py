@@ -452,12 +452,12 @@ def test_mart_dora_deployment_frequency_slices_add_up(built):
     totals = {(r[0], r[1], r[2]): r[3] for r in rows}
     assert {k: v for k, v in totals.items() if k[0] == "payments"} == {
         ("payments", grain, slice_name): 4
-        for grain in ("day", "month", "week")
+        for grain in ("day", "month", "quarter", "week")
         for slice_name in ("service", "team", "value_stream")
     }
     assert {k: v for k, v in totals.items() if k[0] == "storefront"} == {
         ("storefront", grain, slice_name): 2
-        for grain in ("day", "month", "week")
+        for grain in ("day", "month", "quarter", "week")
         for slice_name in ("service", "team", "value_stream")
     }
     days = _query(
