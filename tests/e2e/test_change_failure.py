@@ -76,7 +76,7 @@ def test_the_slices_add_up_to_the_value_stream(refreshed, pipeline_home: Pipelin
     totals: dict[tuple, dict[str, tuple]] = {}
     for grain, period, stream, slice_name, deployments, failed in rows:
         totals.setdefault((grain, period, stream), {})[slice_name] = (deployments, failed)
-    assert {grain for grain, _, _ in totals} == {"day", "week", "month"}
+    assert {grain for grain, _, _ in totals} == {"day", "week", "month", "quarter"}
     for key, by_slice in totals.items():
         assert by_slice["service"] == by_slice["value_stream"], (key, by_slice)
         assert by_slice.get("team", by_slice["value_stream"]) == by_slice["value_stream"], (
