@@ -39,7 +39,7 @@ class PipelineHome:
     def marts(self) -> Path:
         return self.home / "marts.duckdb"
 
-    def vsm(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def vsm(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [VSM, *args], env=self.env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
         )
