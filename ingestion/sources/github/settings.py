@@ -262,6 +262,11 @@ PULL_REQUEST_COMMITS_PAGE_SIZE = 100  # nested: more costs a follow-up query
 PROBE_REPOSITORIES = 10
 PULL_REQUEST_PROBE_PAGE_SIZE = 20
 DEPLOYMENT_PROBE_PAGE_SIZE = 25
+# The probes also carry the newest releases and the issues updated since the issues' cursor:
+# a repository whose pages show nothing new or changed is not asked the REST lists of
+# deployments, releases or issues (the change-check, `changes`).
+RELEASE_PROBE_PAGE_SIZE = 10
+ISSUE_PROBE_PAGE_SIZE = 20
 DEPLOYMENTS_PAGE_SIZE = 100
 # Deployment statuses: the next page of up to this many repositories per query.
 DEPLOYMENT_REPOSITORIES_PER_QUERY = 5
