@@ -666,6 +666,37 @@ class _Run:
             since[repo.repo] = start.strftime("%Y-%m-%dT%H:%M:%SZ") if start else None
             pages[repo.repo] = 0
         open_walks = list(walks)
+
+        def take(name: str, branch: Mapping[str, Any]) -> None:
+            """One history page of `name` into its walk; closes the walk when done."""
+            history = (branch.get("target") or {}).get("history")
+            if history is None:  # an empty repository has no default branch yet
+                open_walks.remove(name)
+                return
+            pages[name] += 1
+            walks[name].add(
+                checked_row(
+                    partial(graphql_commit_row, name, node),
+                    node,
+                    entity="commits",
+                    position=f"GraphQL history page {pages[name]} item {index}",
+                    columns=settings.COMMIT_CONTRACT,
+                )
+                for index, node in enumerate(history["nodes"] or [])
+            )
+            page = history["pageInfo"]
+            if walks[name].closed or not page.get("hasNextPage"):
+                open_walks.remove(name)  # the rest of the history is loaded already
+            else:
+                cursors[name] = page["endCursor"]
+
+        # A repository read before: its first page came with the probes.
+        by_name = {repo.repo: repo for repo in self.repos}
+        for name in list(open_walks):
+            if since[name] is None and self.known_heads.get(name):
+                first_page = self._probe(by_name[name], "defaultBranchRef")
+                if first_page is not None:
+                    take(name, first_page)
         batch = settings.HISTORY_REPOSITORIES_PER_QUERY
         while open_walks:
             chunk = open_walks[:batch]
@@ -676,27 +707,7 @@ class _Run:
                 variables[f"since{i}"] = since[name]
             data = self.graphql.query(queries.branch_histories(len(chunk)), variables)
             for i, name in enumerate(chunk):
-                branch = (data.get(f"r{i}") or {}).get("defaultBranchRef") or {}
-                history = (branch.get("target") or {}).get("history")
-                if history is None:  # an empty repository has no default branch yet
-                    open_walks.remove(name)
-                    continue
-                pages[name] += 1
-                walks[name].add(
-                    checked_row(
-                        partial(graphql_commit_row, name, node),
-                        node,
-                        entity="commits",
-                        position=f"GraphQL history page {pages[name]} item {index}",
-                        columns=settings.COMMIT_CONTRACT,
-                    )
-                    for index, node in enumerate(history["nodes"] or [])
-                )
-                page = history["pageInfo"]
-                if walks[name].closed or not page.get("hasNextPage"):
-                    open_walks.remove(name)  # the rest of the history is loaded already
-                else:
-                    cursors[name] = page["endCursor"]
+                take(name, (data.get(f"r{i}") or {}).get("defaultBranchRef") or {})
         for name, walk in walks.items():
             self._history[name] = walk.rows
             self._quarantined_commits[name] = walk.quarantined
@@ -787,9 +798,10 @@ class _Run:
         return newest - timedelta(days=settings.RELEASES_OVERLAP_DAYS) if newest else None
 
     def _ask_probes(self) -> dict[str, dict[str, Any]]:
-        # Per repository: (name, pull requests?, deployments?, releases?, issues?). The
-        # releases and issues are asked only where the last REST read left what it listed
-        # to compare with (`changes`).
+        # Per repository: (name, pull requests?, deployments?, releases?, issues?, history?).
+        # The releases and issues are asked only where the last REST read left what it
+        # listed to compare with (`changes`); the history's first page where a head was
+        # loaded before (a first load reads it `since` a date, by `_read_histories`).
         wanted = [
             (
                 repo.repo,
@@ -798,6 +810,7 @@ class _Run:
                 or (self.deployment_cursor.get(repo.repo) or {}).get("listed") is not None,
                 self.release_known.get(repo.repo) is not None,
                 self.issue_known.get(repo.repo) is not None,
+                self.options.graphql_history and bool(self.known_heads.get(repo.repo)),
             )
             for repo in self.repos
         ]
@@ -819,6 +832,8 @@ class _Run:
                 variables["releasesPageSize"] = settings.RELEASE_PROBE_PAGE_SIZE
             if any(item[4] for item in chunk):
                 variables["issuesPageSize"] = settings.ISSUE_PROBE_PAGE_SIZE
+            if any(item[5] for item in chunk):
+                variables["historyPageSize"] = settings.HISTORY_PAGE_SIZE
             by_name = {repo.repo: repo for repo in self.repos}
             for i, item in enumerate(chunk):
                 name = item[0]

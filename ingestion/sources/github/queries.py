@@ -83,12 +83,13 @@ fragment IssueCheck on IssueConnection {
 
 def repository_probes(wanted: Sequence[tuple[bool, ...]]) -> str:
     """First small pages of several repositories in one query: for each entry (pull
-    requests?, deployments?[, releases?, issues?]), an alias `r<i>` on `repository(owner:
-    $owner<i>, name: $name<i>)`. On a later run most repositories have fewer changes than
-    these pages and need no other query. The releases (newest created first) and the issues
-    updated since `$issuesSince<i>` tell whether the REST lists of a repository need asking
-    at all (`changes`)."""
-    flags = [(*entry, False, False)[:4] for entry in wanted]
+    requests?, deployments?[, releases?, issues?, history?]), an alias `r<i>` on
+    `repository(owner: $owner<i>, name: $name<i>)`. On a later run most repositories have
+    fewer changes than these pages and need no other query. The releases (newest created
+    first) and the issues updated since `$issuesSince<i>` tell whether the REST lists of a
+    repository need asking at all (`changes`); the history is the default branch's first
+    page (`branch_histories` asks the next ones)."""
+    flags = [(*entry, False, False, False)[:5] for entry in wanted]
     declared = [f"$owner{i}: String!, $name{i}: String!" for i in range(len(flags))]
     declared += [f"$issuesSince{i}: DateTime" for i, f in enumerate(flags) if f[3]]
     if any(f[0] for f in flags):
@@ -99,8 +100,10 @@ def repository_probes(wanted: Sequence[tuple[bool, ...]]) -> str:
         declared.insert(0, "$releasesPageSize: Int!")
     if any(f[3] for f in flags):
         declared.insert(0, "$issuesPageSize: Int!")
+    if any(f[4] for f in flags):
+        declared.insert(0, "$historyPageSize: Int!")
     blocks = []
-    for i, (pulls, deployments, releases, issues) in enumerate(flags):
+    for i, (pulls, deployments, releases, issues, history) in enumerate(flags):
         parts = []
         if pulls:
             parts.append(
@@ -122,13 +125,18 @@ def repository_probes(wanted: Sequence[tuple[bool, ...]]) -> str:
                 f"    issues(first: $issuesPageSize, filterBy: {{since: $issuesSince{i}}}, "
                 "orderBy: {field: UPDATED_AT, direction: DESC}) { ...IssueCheck }"
             )
+        if history:
+            parts.append(
+                "    defaultBranchRef { target { __typename "
+                "... on Commit { history(first: $historyPageSize) { ...HistoryPage } } } }"
+            )
         body = "\n".join(parts)
         blocks.append(f"  r{i}: repository(owner: $owner{i}, name: $name{i}) {{\n{body}\n  }}")
     fragments = "".join(
         fragment
         for used, fragment in zip(
-            (any(f[n] for f in flags) for n in range(4)),
-            (_PULL_REQUEST_PAGE, _DEPLOYMENT_PAGE, _RELEASE_CHECK, _ISSUE_CHECK),
+            (any(f[n] for f in flags) for n in range(5)),
+            (_PULL_REQUEST_PAGE, _DEPLOYMENT_PAGE, _RELEASE_CHECK, _ISSUE_CHECK, _HISTORY_PAGE),
             strict=True,
         )
         if used
@@ -347,7 +355,11 @@ ALL: dict[str, str] = {
     "repository_probes_deployments": repository_probes([(False, True)]),
     "repository_probes_mixed": repository_probes([(True, True), (False, True), (True, False)]),
     "repository_probes_changes": repository_probes(
-        [(True, True, True, True), (False, False, True, False), (False, False, False, True)]
+        [
+            (True, True, True, True, True),
+            (False, False, True, False, False),
+            (False, False, False, True, True),
+        ]
     ),
     "pull_request_more": PULL_REQUEST_MORE,
     "deployment_statuses": DEPLOYMENT_STATUSES,
