@@ -24,6 +24,12 @@ Resources (schema `raw_github`, all merged on their primary keys):
 - `releases`, `issues`, `workflow_runs`: REST, from per-repository cursors (`activity`);
   `all_entities=False` leaves these, the check runs and the pull requests out.
 
+A later run first asks small GraphQL pages of many repositories at once (the probes): pull
+requests, deployments with statuses, releases, issues updated since the cursor and the
+history's first page. They are also the change-check (`changes`): the REST lists of
+deployments, releases and issues are asked only for repositories whose pages show a record
+of the re-read window that is new or changed.
+
 With `use_graphql` (the default) deployment statuses, pull requests, check runs and the
 branch history come through GraphQL (`graphql`, `queries`), many repositories per query,
 and are written exactly as the REST fallback writes them (`rows`).
@@ -215,7 +221,7 @@ def github_source(
             yield from route([*fetched.rows, *fetched.quarantined])
             # A quarantined deployment or status is read again next run: the window waits.
             if not fetched.has_quarantined:
-                _remember_deployment_window(state, repo.repo, fetched)
+                _remember_deployment_window(state, repo.repo, fetched, options.deployments_overlap)
             else:
                 state.setdefault("window", {}).get(repo.repo, {}).pop("listed", None)
 
@@ -1298,7 +1304,9 @@ def _window(window: Mapping[str, Any], overlap: timedelta) -> datetime | None:
     return start
 
 
-def _remember_deployment_window(state: dict[str, Any], repo: str, fetched: _Deployments) -> None:
+def _remember_deployment_window(
+    state: dict[str, Any], repo: str, fetched: _Deployments, overlap: timedelta
+) -> None:
     window = state.setdefault("window", {}).setdefault(repo, {})
     newest = parse_timestamp(window.get("newest_created_at"))
     if fetched.newest_created_at and (newest is None or fetched.newest_created_at > newest):
@@ -1307,5 +1315,8 @@ def _remember_deployment_window(state: dict[str, Any], repo: str, fetched: _Depl
         window["oldest_unfinished_at"] = fetched.oldest_unfinished_at.isoformat()
     else:
         window.pop("oldest_unfinished_at", None)
-    # What the window held, for the next run's change-check (`changes`).
-    window["listed"] = changes.remember_deployments(fetched.rows)
+    # What the next run's window holds, for its change-check (`changes`).
+    start = _window(window, overlap)
+    window["listed"] = changes.remember_deployments(
+        row for row in fetched.rows if start is None or row["created_at"] >= start
+    )

@@ -14,7 +14,7 @@ from github_test_support import NOW, query, repositories
 
 from ingestion.pipelines import github_pipeline
 from ingestion.sandbox.counts import github_counts
-from ingestion.sources.github import github_source
+from ingestion.sources.github import changes, github_source
 
 START = NOW - timedelta(days=10)
 CHECKED = ("deployments", "deployment_statuses", "releases", "issues")
@@ -147,3 +147,79 @@ def test_nothing_changed_asks_no_rest_list(org, runner):
         for table in CHECKED
     }
     assert after == before
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def _page(nodes: list[dict], more: bool = False) -> dict:
+    return {"nodes": nodes, "pageInfo": {"hasNextPage": more}}
+
+
+def test_deployments_check_needs_the_whole_window_as_kept():
+    start = datetime(2026, 11, 10, tzinfo=UTC)
+    kept = {"1": "2026-11-12T10:00:00+00:00", "2": "2026-11-11T09:00:00+00:00"}
+    inside = [
+        {"databaseId": 1, "createdAt": "2026-11-12T09:00:00Z", "updatedAt": "2026-11-12T10:00:00Z"},
+        {"databaseId": 2, "createdAt": "2026-11-11T08:00:00Z", "updatedAt": "2026-11-11T09:00:00Z"},
+    ]
+    older = {
+        "databaseId": 0,
+        "createdAt": "2026-11-01T00:00:00Z",
+        "updatedAt": "2026-11-20T00:00:00Z",
+    }
+    assert changes.deployments_unchanged(_page([*inside, older], more=True), start, kept)
+    assert changes.deployments_unchanged(_page(inside), start, kept)
+    # the page stops inside the window: what follows is unknown
+    assert not changes.deployments_unchanged(_page(inside, more=True), start, kept)
+    # a new status moved one's updated_at; a new deployment; nothing kept yet
+    moved = [{**inside[0], "updatedAt": "2026-11-13T00:00:00Z"}, inside[1]]
+    assert not changes.deployments_unchanged(_page(moved), start, kept)
+    new = {
+        "databaseId": 3,
+        "createdAt": "2026-11-13T00:00:00Z",
+        "updatedAt": "2026-11-13T00:00:00Z",
+    }
+    assert not changes.deployments_unchanged(_page([new, *inside]), start, kept)
+    assert not changes.deployments_unchanged(_page(inside), start, None)
+    assert not changes.deployments_unchanged(None, start, kept)
+
+
+def test_releases_check_compares_what_both_apis_serve():
+    created = datetime(2026, 11, 12, tzinfo=UTC)
+    row = {
+        "id": 7, "tag_name": "v1.2.0", "name": "v1.2.0", "draft": False, "prerelease": False,
+        "created_at": created, "published_at": created, "body": "Notes",
+    }  # fmt: skip
+    node = {
+        "id": "MDc6UmVsZWFzZTc=",  # legacy node id of Release 7
+        "tagName": "v1.2.0", "name": "v1.2.0", "isDraft": False, "isPrerelease": False,
+        "createdAt": "2026-11-12T00:00:00Z", "publishedAt": "2026-11-12T00:00:00Z",
+        "description": "Notes",
+    }  # fmt: skip
+    kept = changes.remember_releases([row])
+    start = datetime(2026, 11, 5, tzinfo=UTC)
+    assert changes.releases_unchanged(_page([node]), start, kept)
+    assert not changes.releases_unchanged(_page([{**node, "name": "Renamed"}]), start, kept)
+    assert not changes.releases_unchanged(_page([{**node, "isDraft": True}]), start, kept)
+    assert not changes.releases_unchanged(_page([node], more=True), start, kept)
+    assert changes.releases_unchanged(_page([]), None, {})
+    assert not changes.releases_unchanged(_page([node]), None, {})
+
+
+def test_issues_check_wants_every_issue_updated_since_as_kept():
+    since = datetime(2026, 11, 12, tzinfo=UTC)
+    rows = [
+        {"number": 4, "updated_at": datetime(2026, 11, 12, 6, tzinfo=UTC)},
+        {"number": 3, "updated_at": datetime(2026, 11, 1, tzinfo=UTC)},  # before `since`
+    ]
+    kept = changes.remember_issues(rows, since)
+    assert kept == {"4": "2026-11-12T06:00:00+00:00"}
+    node = {"number": 4, "updatedAt": "2026-11-12T06:00:00Z"}
+    assert changes.issues_unchanged(_page([node]), kept)
+    assert not changes.issues_unchanged(
+        _page([{**node, "updatedAt": "2026-11-12T07:00:00Z"}]), kept
+    )
+    assert not changes.issues_unchanged(_page([node, {**node, "number": 5}]), kept)
+    assert not changes.issues_unchanged(_page([node], more=True), kept)
+    assert not changes.issues_unchanged(_page([node]), None)
