@@ -25,6 +25,7 @@ import base64
 import json
 import math
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +192,14 @@ def connection(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _timestamp(value: str) -> int:
+    """A `DateTime` argument (ISO 8601) as epoch seconds."""
+    try:
+        return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+    except ValueError as exc:
+        raise GraphQLError(f"`{value}` is not a valid DateTime.") from exc
+
+
 def _b64(kind: str, key: object) -> str:
     return base64.b64encode(f"0{len(kind)}:{kind}{key}".encode()).decode()
 
@@ -304,6 +313,81 @@ def _resolvers() -> dict[str, dict[str, Callable[..., Any]]]:
         if order.get("direction") == "DESC":
             items.reverse()
         return connection([(index, d) for d in items], args)
+
+    def issues(index: _RepoIndex, info: Any, **args: Any) -> dict[str, Any]:
+        """The repository's issues (not its pull requests), as REST's `/issues` lists them:
+        `filterBy.since` keeps those updated at or after it."""
+        c = ctx(info)
+        filters = args.get("filterBy") or {}
+        since = filters.get("since")
+        since_ts = _timestamp(since) if since else None
+        states = set(args.get("states") or ()) | set(filters.get("states") or ())
+        labels = set(args.get("labels") or ()) | set(filters.get("labels") or ())
+        order = args.get("orderBy") or {"field": "CREATED_AT", "direction": "ASC"}
+        items = []
+        for issue in c.api.org.issues.get(index.repo.full_name, []):
+            if issue.created_ts > c.clock:
+                continue
+            closed = issue.closed_ts is not None and issue.closed_ts <= c.clock
+            if states and ("CLOSED" if closed else "OPEN") not in states:
+                continue
+            if labels and not labels <= set(issue.labels):
+                continue
+            if since_ts is not None and issue.updated_at(c.clock) < since_ts:
+                continue
+            items.append(issue)
+        if order["field"] == "UPDATED_AT":
+            items.sort(key=lambda i: (i.updated_at(c.clock), i.number))
+        else:
+            items.sort(key=lambda i: (i.created_ts, i.number))
+        if order["direction"] == "DESC":
+            items.reverse()
+        nodes = [
+            {
+                "id": _b64("Issue", issue.issue_id),
+                "databaseId": issue.issue_id,
+                "number": issue.number,
+                "title": issue.title,
+                "state": "CLOSED"
+                if issue.closed_ts is not None and issue.closed_ts <= c.clock
+                else "OPEN",
+                "createdAt": iso(issue.created_ts),
+                "updatedAt": iso(issue.updated_at(c.clock)),
+                "closedAt": iso(issue.closed_ts)
+                if issue.closed_ts is not None and issue.closed_ts <= c.clock
+                else None,
+            }
+            for issue in items
+        ]
+        return connection(nodes, args)
+
+    def releases(index: _RepoIndex, info: Any, **args: Any) -> dict[str, Any]:
+        """The published releases, as REST's `/releases` lists them; a release last changed
+        when it was published."""
+        c = ctx(info)
+        items = [r for r in index.releases_newest_first if r.published_ts <= c.clock]
+        order = args.get("orderBy") or {"field": "CREATED_AT", "direction": "DESC"}
+        if order["field"] == "NAME":
+            items.sort(key=lambda r: (r.name, r.release_id), reverse=True)
+        if order["direction"] == "ASC":
+            items.reverse()
+        nodes = [
+            {
+                "id": _b64("Release", r.release_id),
+                "databaseId": r.release_id,
+                "tagName": r.tag_name,
+                "name": r.name,
+                "description": r.body,
+                "isDraft": False,
+                "isPrerelease": r.prerelease,
+                "createdAt": iso(r.created_ts),
+                "publishedAt": iso(r.published_ts),
+                "updatedAt": iso(r.published_ts),
+                "author": _lazy_actor(c, r.author_login),
+            }
+            for r in items
+        ]
+        return connection(nodes, args)
 
     def ref(index: _RepoIndex, info: Any, qualifiedName: str) -> Any:  # noqa: N803
         name = qualifiedName.removeprefix("refs/heads/")
@@ -496,6 +580,8 @@ def _resolvers() -> dict[str, dict[str, Callable[..., Any]]]:
             "nameWithOwner": lambda i, info: i.repo.full_name,
             "pullRequests": pull_requests,
             "deployments": deployments,
+            "issues": issues,
+            "releases": releases,
             "ref": ref,
             "defaultBranchRef": default_branch_ref,
             "object": repository_object,

@@ -26,8 +26,19 @@ SUBSET_PATH = Path(__file__).with_name("github_schema.graphql")
 SUBSET: dict[str, tuple[str, ...]] = {
     "Query": ("rateLimit", "repository"),
     "Repository": (
-        "databaseId", "defaultBranchRef", "deployments", "id", "name", "nameWithOwner",
-        "object", "pullRequests", "ref",
+        "databaseId", "defaultBranchRef", "deployments", "id", "issues", "name",
+        "nameWithOwner", "object", "pullRequests", "ref", "releases",
+    ),
+    "IssueConnection": ("edges", "nodes", "pageInfo", "totalCount"),
+    "IssueEdge": ("cursor", "node"),
+    "Issue": (
+        "closedAt", "createdAt", "databaseId", "id", "number", "state", "title", "updatedAt",
+    ),
+    "ReleaseConnection": ("edges", "nodes", "pageInfo", "totalCount"),
+    "ReleaseEdge": ("cursor", "node"),
+    "Release": (
+        "author", "createdAt", "databaseId", "description", "id", "isDraft", "isPrerelease",
+        "name", "publishedAt", "tagName", "updatedAt",
     ),
     "PullRequestConnection": ("edges", "nodes", "pageInfo", "totalCount"),
     "PullRequestEdge": ("cursor", "node"),

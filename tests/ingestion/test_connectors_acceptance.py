@@ -593,7 +593,9 @@ def test_a_run_failing_halfway_loses_nothing_and_the_next_resumes(
     sandbox.reset_counts()
     load(tool, config, tmp_path / "probe")
     incremental = sum(sandbox.fronts[name].request_counts.values())
-    assert incremental >= 2
+    # (GitHub's day here, a Sunday with nothing new, is one GraphQL probe: its change-check
+    # asks no REST list, so the token goes at that first request)
+    assert incremental >= 1
 
     # The token is revoked in the middle of that run: it stops with the source's one line,
     # and the warehouse keeps exactly what it had.

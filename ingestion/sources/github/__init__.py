@@ -24,6 +24,12 @@ Resources (schema `raw_github`, all merged on their primary keys):
 - `releases`, `issues`, `workflow_runs`: REST, from per-repository cursors (`activity`);
   `all_entities=False` leaves these, the check runs and the pull requests out.
 
+A later run first asks small GraphQL pages of many repositories at once (the probes): pull
+requests, deployments with statuses, releases, issues updated since the cursor and the
+history's first page. They are also the change-check (`changes`): the REST lists of
+deployments, releases and issues are asked only for repositories whose pages show a record
+of the re-read window that is new or changed.
+
 With `use_graphql` (the default) deployment statuses, pull requests, check runs and the
 branch history come through GraphQL (`graphql`, `queries`), many repositories per query,
 and are written exactly as the REST fallback writes them (`rows`).
@@ -45,7 +51,7 @@ from dlt.extract import DltResource
 
 from ingestion.quarantine import QuarantineRow, route, with_quarantine_table
 
-from . import activity, pulls, queries, settings
+from . import activity, changes, pulls, queries, settings
 from .checks import checked_row
 from .graphql import GraphQLClient
 from .helpers import (
@@ -210,10 +216,14 @@ def github_source(
         state = dlt.current.resource_state()
         for repo in repos:
             fetched = run.deployments(repo)
+            if fetched.unchanged:
+                continue  # the change-check saw nothing new: nothing was listed, nothing moves
             yield from route([*fetched.rows, *fetched.quarantined])
             # A quarantined deployment or status is read again next run: the window waits.
             if not fetched.has_quarantined:
-                _remember_deployment_window(state, repo.repo, fetched)
+                _remember_deployment_window(state, repo.repo, fetched, options.deployments_overlap)
+            else:
+                state.setdefault("window", {}).get(repo.repo, {}).pop("listed", None)
 
     @dlt.resource(
         write_disposition="merge",
@@ -225,6 +235,8 @@ def github_source(
         run = runs.current()
         for repo in repos:
             fetched = run.deployments(repo)
+            if fetched.unchanged:
+                continue
             rows = [s for statuses in fetched.statuses.values() for s in statuses]
             yield from route([*rows, *fetched.quarantined_statuses])
 
@@ -377,14 +389,25 @@ def github_source(
     )
     def releases() -> Iterator[Any]:
         run = runs.current()
-        state = dlt.current.resource_state().setdefault("newest_created_at", {})
+        resource_state = dlt.current.resource_state()
+        state = resource_state.setdefault("newest_created_at", {})
+        known = resource_state.setdefault("known", {})
         overlap = timedelta(days=settings.RELEASES_OVERLAP_DAYS)
         for repo in repos:
             newest = parse_timestamp(state.get(repo.repo))
-            rows = activity.read_releases(run.client, repo.repo, newest and newest - overlap)
+            start = newest - overlap if newest else None
+            if run.releases_unchanged(repo, start):
+                continue
+            rows = activity.read_releases(run.client, repo.repo, start)
             yield from route(rows)
-            if len(activity.good(rows)) == len(rows):
-                _advance(state, repo.repo, _newest(activity.good(rows), "created_at"))
+            good = activity.good(rows)
+            if len(good) == len(rows):
+                _advance(state, repo.repo, _newest(good, "created_at"))
+                newest = parse_timestamp(state.get(repo.repo))
+                window = [r for r in good if newest is None or r["created_at"] >= newest - overlap]
+                known[repo.repo] = changes.remember_releases(window)
+            else:
+                known.pop(repo.repo, None)  # a quarantined release: the next run reads again
 
     @dlt.resource(
         write_disposition="merge",
@@ -395,16 +418,26 @@ def github_source(
     )
     def issues() -> Iterator[Any]:
         run = runs.current()
-        state = dlt.current.resource_state().setdefault("last_updated_at", {})
+        resource_state = dlt.current.resource_state()
+        state = resource_state.setdefault("last_updated_at", {})
+        known = resource_state.setdefault("known", {})
         for repo in repos:
+            if run.issues_unchanged(repo):
+                continue
             newest = parse_timestamp(state.get(repo.repo))
             since = newest - options.issues_overlap if newest else None
             rows, newest_listed = activity.read_issues(
                 run.client, repo.repo, since, options.incident_label
             )
             yield from route(rows)
-            if len(activity.good(rows)) == len(rows):
+            good = activity.good(rows)
+            if len(good) == len(rows):
                 _advance(state, repo.repo, newest_listed)
+                newest = parse_timestamp(state.get(repo.repo))
+                next_since = newest - options.issues_overlap if newest else None
+                known[repo.repo] = changes.remember_issues(good, next_since)
+            else:
+                known.pop(repo.repo, None)  # a quarantined issue: the next run reads again
 
     @dlt.resource(
         write_disposition="merge",
@@ -483,6 +516,9 @@ class _Deployments:
     oldest_unfinished_at: datetime | None
     quarantined: list[QuarantineRow] = field(default_factory=list)
     quarantined_statuses: list[QuarantineRow] = field(default_factory=list)
+    # The change-check found the window as the last run left it: `rows` are then the probe's
+    # (id, sha, environment, creation) for the ranges and check runs, and nothing is written.
+    unchanged: bool = False
 
     @property
     def has_quarantined(self) -> bool:
@@ -560,6 +596,12 @@ class _Run:
         self.pull_cursor: dict[str, str] = resources.get("pull_requests", {}).get(
             "last_updated_at", {}
         )
+        releases_state = resources.get("releases", {})
+        self.release_cursor: dict[str, str] = releases_state.get("newest_created_at", {})
+        self.release_known: dict[str, dict[str, str]] = releases_state.get("known", {})
+        issues_state = resources.get("issues", {})
+        self.issue_cursor: dict[str, str] = issues_state.get("last_updated_at", {})
+        self.issue_known: dict[str, dict[str, str]] = issues_state.get("known", {})
         self.workflow_window: dict[str, dict[str, str]] = resources.get("workflow_runs", {}).get(
             "window", {}
         )
@@ -630,6 +672,37 @@ class _Run:
             since[repo.repo] = start.strftime("%Y-%m-%dT%H:%M:%SZ") if start else None
             pages[repo.repo] = 0
         open_walks = list(walks)
+
+        def take(name: str, branch: Mapping[str, Any]) -> None:
+            """One history page of `name` into its walk; closes the walk when done."""
+            history = (branch.get("target") or {}).get("history")
+            if history is None:  # an empty repository has no default branch yet
+                open_walks.remove(name)
+                return
+            pages[name] += 1
+            walks[name].add(
+                checked_row(
+                    partial(graphql_commit_row, name, node),
+                    node,
+                    entity="commits",
+                    position=f"GraphQL history page {pages[name]} item {index}",
+                    columns=settings.COMMIT_CONTRACT,
+                )
+                for index, node in enumerate(history["nodes"] or [])
+            )
+            page = history["pageInfo"]
+            if walks[name].closed or not page.get("hasNextPage"):
+                open_walks.remove(name)  # the rest of the history is loaded already
+            else:
+                cursors[name] = page["endCursor"]
+
+        # A repository read before: its first page came with the probes.
+        by_name = {repo.repo: repo for repo in self.repos}
+        for name in list(open_walks):
+            if since[name] is None and self.known_heads.get(name):
+                first_page = self._probe(by_name[name], "defaultBranchRef")
+                if first_page is not None:
+                    take(name, first_page)
         batch = settings.HISTORY_REPOSITORIES_PER_QUERY
         while open_walks:
             chunk = open_walks[:batch]
@@ -640,27 +713,7 @@ class _Run:
                 variables[f"since{i}"] = since[name]
             data = self.graphql.query(queries.branch_histories(len(chunk)), variables)
             for i, name in enumerate(chunk):
-                branch = (data.get(f"r{i}") or {}).get("defaultBranchRef") or {}
-                history = (branch.get("target") or {}).get("history")
-                if history is None:  # an empty repository has no default branch yet
-                    open_walks.remove(name)
-                    continue
-                pages[name] += 1
-                walks[name].add(
-                    checked_row(
-                        partial(graphql_commit_row, name, node),
-                        node,
-                        entity="commits",
-                        position=f"GraphQL history page {pages[name]} item {index}",
-                        columns=settings.COMMIT_CONTRACT,
-                    )
-                    for index, node in enumerate(history["nodes"] or [])
-                )
-                page = history["pageInfo"]
-                if walks[name].closed or not page.get("hasNextPage"):
-                    open_walks.remove(name)  # the rest of the history is loaded already
-                else:
-                    cursors[name] = page["endCursor"]
+                take(name, (data.get(f"r{i}") or {}).get("defaultBranchRef") or {})
         for name, walk in walks.items():
             self._history[name] = walk.rows
             self._quarantined_commits[name] = walk.quarantined
@@ -736,32 +789,93 @@ class _Run:
             self._probes = self._ask_probes()
         return self._probes.get(repo.repo, {}).pop(connection, None)
 
+    def _peek(self, repo: Repository, connection: str) -> dict[str, Any] | None:
+        """The probe's first page of `connection` of a repository, left for `_probe`."""
+        if self._probes is None:
+            self._probes = self._ask_probes()
+        return self._probes.get(repo.repo, {}).get(connection)
+
+    def _issues_since(self, repo: Repository) -> datetime | None:
+        newest = parse_timestamp(self.issue_cursor.get(repo.repo))
+        return newest - self.options.issues_overlap if newest else None
+
+    def _release_start(self, repo: Repository) -> datetime | None:
+        newest = parse_timestamp(self.release_cursor.get(repo.repo))
+        return newest - timedelta(days=settings.RELEASES_OVERLAP_DAYS) if newest else None
+
     def _ask_probes(self) -> dict[str, dict[str, Any]]:
+        # Per repository: (name, pull requests?, deployments?, releases?, issues?, history?).
+        # The releases and issues are asked only where the last REST read left what it
+        # listed to compare with (`changes`); the history's first page where a head was
+        # loaded before (a first load reads it `since` a date, by `_read_histories`).
         wanted = [
-            (repo.repo, bool(self.pull_cursor.get(repo.repo)), self._window_start(repo) is not None)
+            (
+                repo.repo,
+                bool(self.pull_cursor.get(repo.repo)),
+                self._window_start(repo) is not None
+                or (self.deployment_cursor.get(repo.repo) or {}).get("listed") is not None,
+                self.release_known.get(repo.repo) is not None,
+                self.issue_known.get(repo.repo) is not None,
+                self.options.graphql_history and bool(self.known_heads.get(repo.repo)),
+            )
             for repo in self.repos
         ]
-        wanted = [item for item in wanted if item[1] or item[2]]
+        wanted = [item for item in wanted if any(item[1:])]
         found: dict[str, dict[str, Any]] = {}
         batch = settings.PROBE_REPOSITORIES
         for offset in range(0, len(wanted), batch):
             chunk = wanted[offset : offset + batch]
             variables: dict[str, Any] = {}
-            if any(pulls_wanted for _, pulls_wanted, _ in chunk):
+            if any(item[1] for item in chunk):
                 variables.update(
                     pullsPageSize=settings.PULL_REQUEST_PROBE_PAGE_SIZE,
                     reviewsPageSize=settings.PULL_REQUEST_REVIEWS_PAGE_SIZE,
                     commitsPageSize=settings.PULL_REQUEST_COMMITS_PAGE_SIZE,
                 )
-            if any(deployments_wanted for _, _, deployments_wanted in chunk):
+            if any(item[2] for item in chunk):
                 variables["deploymentsPageSize"] = settings.DEPLOYMENT_PROBE_PAGE_SIZE
-            for i, (name, _, _) in enumerate(chunk):
+            if any(item[3] for item in chunk):
+                variables["releasesPageSize"] = settings.RELEASE_PROBE_PAGE_SIZE
+            if any(item[4] for item in chunk):
+                variables["issuesPageSize"] = settings.ISSUE_PROBE_PAGE_SIZE
+            if any(item[5] for item in chunk):
+                variables["historyPageSize"] = settings.HISTORY_PAGE_SIZE
+            by_name = {repo.repo: repo for repo in self.repos}
+            for i, item in enumerate(chunk):
+                name = item[0]
                 variables[f"owner{i}"], variables[f"name{i}"] = name.split("/", 1)
-            query = queries.repository_probes([(p, d) for _, p, d in chunk])
+                if item[4]:
+                    since = self._issues_since(by_name[name])
+                    variables[f"issuesSince{i}"] = activity.utc_text(since) if since else None
+            query = queries.repository_probes([item[1:] for item in chunk])
             data = self.graphql.query(query, variables)
-            for i, (name, _, _) in enumerate(chunk):
-                found[name] = {k: v for k, v in (data.get(f"r{i}") or {}).items() if v}
+            for i, item in enumerate(chunk):
+                found[item[0]] = {k: v for k, v in (data.get(f"r{i}") or {}).items() if v}
         return found
+
+    def releases_unchanged(self, repo: Repository, start: datetime | None) -> bool:
+        """Whether the probe shows the releases of the window as the last REST read left
+        them (then the REST list is not asked)."""
+        if not self.options.use_graphql or self.release_known.get(repo.repo) is None:
+            return False
+        unchanged = changes.releases_unchanged(
+            self._peek(repo, "releases"), start, self.release_known.get(repo.repo)
+        )
+        if unchanged:
+            logger.info("github: %s: releases unchanged since the last run", repo.repo)
+        return unchanged
+
+    def issues_unchanged(self, repo: Repository) -> bool:
+        """Whether the probe shows the issues updated since the cursor as the last REST
+        read left them (then the REST list is not asked)."""
+        if not self.options.use_graphql or self.issue_known.get(repo.repo) is None:
+            return False
+        unchanged = changes.issues_unchanged(
+            self._peek(repo, "issues"), self.issue_known.get(repo.repo)
+        )
+        if unchanged:
+            logger.info("github: %s: issues unchanged since the last run", repo.repo)
+        return unchanged
 
     # -- deployments
 
@@ -845,7 +959,13 @@ class _Run:
         if repo.repo not in self._deployments:
             # Every repository's list first, so that the statuses of many repositories come
             # in one GraphQL query.
-            listed = {r.repo: self._list_deployments(r) for r in self.repos}
+            unchanged = {r.repo for r in self.repos if self._deployments_unchanged(r)}
+            listed = {
+                r.repo: self._probed_deployments(r)
+                if r.repo in unchanged
+                else self._list_deployments(r)
+                for r in self.repos
+            }
             statuses: dict[str, dict[int, list[dict[str, Any]]]] = {}
             if self.options.use_graphql:
                 statuses = self._graphql_statuses(listed)
@@ -854,6 +974,7 @@ class _Run:
                 self._deployments[r.repo] = self._read_deployments(
                     r, rows, quarantined, start, statuses.get(r.repo, {})
                 )
+                self._deployments[r.repo].unchanged = r.repo in unchanged
         return self._deployments[repo.repo]
 
     def _window_start(self, repo: Repository) -> datetime | None:
@@ -867,6 +988,43 @@ class _Run:
         if unfinished and limit <= unfinished < start:
             start = unfinished
         return start
+
+    def _deployments_unchanged(self, repo: Repository) -> bool:
+        """Whether the probe shows the deployments of the window (and so their statuses,
+        which move a deployment's `updated_at`) as the last REST read left them."""
+        if not self.options.use_graphql:
+            return False
+        start = self._window_start(repo)
+        known = (self.deployment_cursor.get(repo.repo) or {}).get("listed")
+        if known is None:
+            return False
+        unchanged = changes.deployments_unchanged(self._peek(repo, "deployments"), start, known)
+        if unchanged:
+            logger.info("github: %s: deployments unchanged since the last run", repo.repo)
+        return unchanged
+
+    def _probed_deployments(
+        self, repo: Repository
+    ) -> tuple[list[dict[str, Any]], list[QuarantineRow], datetime | None]:
+        """The window's deployments as the probe shows them, for the ranges and check runs
+        only (id, sha, environment, creation): none of them changed, none is written."""
+        start = self._window_start(repo)
+        page = self._peek(repo, "deployments") or {}
+        rows = []
+        for node in page.get("nodes") or []:
+            created = parse_timestamp(node["createdAt"])
+            if start is not None and created < start:
+                break
+            rows.append(
+                {
+                    "id": node["databaseId"],
+                    "repository": repo.repo,
+                    "sha": node.get("commitOid"),
+                    "environment": node.get("environment"),
+                    "created_at": created,
+                }
+            )
+        return rows, [], start
 
     def _list_deployments(
         self, repo: Repository
@@ -1146,7 +1304,9 @@ def _window(window: Mapping[str, Any], overlap: timedelta) -> datetime | None:
     return start
 
 
-def _remember_deployment_window(state: dict[str, Any], repo: str, fetched: _Deployments) -> None:
+def _remember_deployment_window(
+    state: dict[str, Any], repo: str, fetched: _Deployments, overlap: timedelta
+) -> None:
     window = state.setdefault("window", {}).setdefault(repo, {})
     newest = parse_timestamp(window.get("newest_created_at"))
     if fetched.newest_created_at and (newest is None or fetched.newest_created_at > newest):
@@ -1155,3 +1315,8 @@ def _remember_deployment_window(state: dict[str, Any], repo: str, fetched: _Depl
         window["oldest_unfinished_at"] = fetched.oldest_unfinished_at.isoformat()
     else:
         window.pop("oldest_unfinished_at", None)
+    # What the next run's window holds, for its change-check (`changes`).
+    start = _window(window, overlap)
+    window["listed"] = changes.remember_deployments(
+        row for row in fetched.rows if start is None or row["created_at"] >= start
+    )

@@ -39,7 +39,8 @@ def good(rows: Iterable[Row]) -> list[dict[str, Any]]:
     return [row for row in rows if isinstance(row, dict)]
 
 
-def _utc_text(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
+    """A time as GitHub's query parameters take it (`2024-05-01T12:00:00Z`)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -209,7 +210,7 @@ def read_issues(
     does not page through them again."""
     params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc"}
     if since is not None:
-        params["since"] = _utc_text(since)
+        params["since"] = utc_text(since)
     rows: list[Row] = []
     newest: datetime | None = None
     path = settings.ISSUES.format(repo=repo)
@@ -266,7 +267,7 @@ def read_workflow_runs(
     `start`, each with the environment its name names (`deploy_environment`)."""
     params: dict[str, Any] = {}
     if start is not None:
-        params["created"] = f">={_utc_text(start)}"
+        params["created"] = f">={utc_text(start)}"
     matcher = re.compile(pattern, re.IGNORECASE)
     seen = 0
     rows: list[Row] = []

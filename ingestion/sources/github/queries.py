@@ -64,18 +64,46 @@ query PullRequests($owner: String!, $name: String!, $cursor: String, $pageSize: 
 {_PULL_REQUEST_PAGE}"""
 
 
-def repository_probes(wanted: Sequence[tuple[bool, bool]]) -> str:
+_RELEASE_CHECK = """
+fragment ReleaseCheck on ReleaseConnection {
+  nodes {
+    id tagName name description isDraft isPrerelease createdAt publishedAt
+  }
+  pageInfo { hasNextPage }
+}
+"""
+
+_ISSUE_CHECK = """
+fragment IssueCheck on IssueConnection {
+  nodes { number updatedAt }
+  pageInfo { hasNextPage }
+}
+"""
+
+
+def repository_probes(wanted: Sequence[tuple[bool, ...]]) -> str:
     """First small pages of several repositories in one query: for each entry (pull
-    requests?, deployments?), an alias `r<i>` on `repository(owner: $owner<i>, name:
-    $name<i>)`. On a later run most repositories have fewer changes than these pages and
-    need no other query."""
-    declared = [f"$owner{i}: String!, $name{i}: String!" for i in range(len(wanted))]
-    if any(pulls for pulls, _ in wanted):
+    requests?, deployments?[, releases?, issues?, history?]), an alias `r<i>` on
+    `repository(owner: $owner<i>, name: $name<i>)`. On a later run most repositories have
+    fewer changes than these pages and need no other query. The releases (newest created
+    first) and the issues updated since `$issuesSince<i>` tell whether the REST lists of a
+    repository need asking at all (`changes`); the history is the default branch's first
+    page (`branch_histories` asks the next ones)."""
+    flags = [(*entry, False, False, False)[:5] for entry in wanted]
+    declared = [f"$owner{i}: String!, $name{i}: String!" for i in range(len(flags))]
+    declared += [f"$issuesSince{i}: DateTime" for i, f in enumerate(flags) if f[3]]
+    if any(f[0] for f in flags):
         declared.insert(0, "$pullsPageSize: Int!, $reviewsPageSize: Int!, $commitsPageSize: Int!")
-    if any(deployments for _, deployments in wanted):
+    if any(f[1] for f in flags):
         declared.insert(0, "$deploymentsPageSize: Int!")
+    if any(f[2] for f in flags):
+        declared.insert(0, "$releasesPageSize: Int!")
+    if any(f[3] for f in flags):
+        declared.insert(0, "$issuesPageSize: Int!")
+    if any(f[4] for f in flags):
+        declared.insert(0, "$historyPageSize: Int!")
     blocks = []
-    for i, (pulls, deployments) in enumerate(wanted):
+    for i, (pulls, deployments, releases, issues, history) in enumerate(flags):
         parts = []
         if pulls:
             parts.append(
@@ -87,10 +115,31 @@ def repository_probes(wanted: Sequence[tuple[bool, bool]]) -> str:
                 "    deployments(first: $deploymentsPageSize, "
                 "orderBy: {field: CREATED_AT, direction: DESC}) { ...DeploymentPage }"
             )
+        if releases:
+            parts.append(
+                "    releases(first: $releasesPageSize, "
+                "orderBy: {field: CREATED_AT, direction: DESC}) { ...ReleaseCheck }"
+            )
+        if issues:
+            parts.append(
+                f"    issues(first: $issuesPageSize, filterBy: {{since: $issuesSince{i}}}, "
+                "orderBy: {field: UPDATED_AT, direction: DESC}) { ...IssueCheck }"
+            )
+        if history:
+            parts.append(
+                "    defaultBranchRef { target { __typename "
+                "... on Commit { history(first: $historyPageSize) { ...HistoryPage } } } }"
+            )
         body = "\n".join(parts)
         blocks.append(f"  r{i}: repository(owner: $owner{i}, name: $name{i}) {{\n{body}\n  }}")
-    fragments = (_PULL_REQUEST_PAGE if any(p for p, _ in wanted) else "") + (
-        _DEPLOYMENT_PAGE if any(d for _, d in wanted) else ""
+    fragments = "".join(
+        fragment
+        for used, fragment in zip(
+            (any(f[n] for f in flags) for n in range(5)),
+            (_PULL_REQUEST_PAGE, _DEPLOYMENT_PAGE, _RELEASE_CHECK, _ISSUE_CHECK, _HISTORY_PAGE),
+            strict=True,
+        )
+        if used
     )
     variables = ",\n    ".join(declared)
     repositories = "\n".join(blocks)
@@ -133,7 +182,7 @@ query PullRequestMore($owner: String!, $name: String!, $pullCursor: String,
 _DEPLOYMENT_PAGE = f"""
 fragment DeploymentPage on DeploymentConnection {{
   nodes {{
-    databaseId environment createdAt
+    databaseId environment createdAt updatedAt commitOid
     statuses(first: 50) {{
       nodes {{
         id state description createdAt updatedAt logUrl
@@ -305,6 +354,13 @@ ALL: dict[str, str] = {
     "repository_probes_pulls": repository_probes([(True, False)]),
     "repository_probes_deployments": repository_probes([(False, True)]),
     "repository_probes_mixed": repository_probes([(True, True), (False, True), (True, False)]),
+    "repository_probes_changes": repository_probes(
+        [
+            (True, True, True, True, True),
+            (False, False, True, False, False),
+            (False, False, False, True, True),
+        ]
+    ),
     "pull_request_more": PULL_REQUEST_MORE,
     "deployment_statuses": DEPLOYMENT_STATUSES,
     "branch_history": BRANCH_HISTORY,

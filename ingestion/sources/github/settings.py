@@ -256,12 +256,18 @@ WORKFLOW_RUN_COLUMNS: dict[str, Any] = {
 PULL_REQUESTS_PAGE_SIZE = 50
 PULL_REQUEST_REVIEWS_PAGE_SIZE = 50  # nested: more costs a follow-up query
 PULL_REQUEST_COMMITS_PAGE_SIZE = 100  # nested: more costs a follow-up query
-# A later run first asks small pages (pull requests, deployments with statuses) of up to
+# A later run first asks small pages (pull requests, deployments with statuses, releases,
+# issues updated since the cursor, the branch history's first page) of up to
 # PROBE_REPOSITORIES repositories in one query; a repository with more changes than that
 # goes on with full pages.
-PROBE_REPOSITORIES = 10
+PROBE_REPOSITORIES = 15
 PULL_REQUEST_PROBE_PAGE_SIZE = 20
 DEPLOYMENT_PROBE_PAGE_SIZE = 25
+# The probes also carry the newest releases and the issues updated since the issues' cursor:
+# a repository whose pages show nothing new or changed is not asked the REST lists of
+# deployments, releases or issues (the change-check, `changes`).
+RELEASE_PROBE_PAGE_SIZE = 10
+ISSUE_PROBE_PAGE_SIZE = 20
 DEPLOYMENTS_PAGE_SIZE = 100
 # Deployment statuses: the next page of up to this many repositories per query.
 DEPLOYMENT_REPOSITORIES_PER_QUERY = 5

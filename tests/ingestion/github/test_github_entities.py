@@ -19,6 +19,7 @@ from ingestion.pipelines import github_pipeline, github_source_from_config
 from ingestion.sandbox import Faults, SandboxServer, ground_truth
 from ingestion.sandbox.model import PullRequest, check_runs_for
 from ingestion.sources.github import ACTIVITY_RESOURCES, CORE_RESOURCES, github_source
+from ingestion.sources.github.settings import DEPLOYMENTS_OVERLAP_DAYS
 
 ROOT = Path(__file__).resolve().parents[3]
 TABLES = CORE_RESOURCES + tuple(t for t in ACTIVITY_RESOURCES if t != "workflow_runs")
@@ -87,6 +88,37 @@ def loads(server, token, tmp_path_factory):
         "later_requests": later_requests,
         "later_rows": later_rows,
     }
+
+
+def changed_repositories(org, before: int, after: int) -> dict[str, set[str]]:
+    """The repositories with a change of each REST list's kind in `(before, after]`: a
+    deployment created, or given a status while in the re-read window (created since the
+    newest one loaded minus the overlap), a release published, an issue opened or closed."""
+    overlap = int(DEPLOYMENTS_OVERLAP_DAYS * 86400)
+    deployments = set()
+    for repo in org.repositories:
+        if repo.deploy_via == "workflow":
+            continue
+        own = [d for d in org.deployments.get(repo.full_name, []) if d.created_ts <= after]
+        loaded = [d.created_ts for d in own if d.created_ts <= before]
+        start = max(loaded) - overlap if loaded else 0
+        if any(
+            before < d.created_ts
+            or d.created_ts >= start
+            and any(before < s.created_ts <= after for s in d.statuses)
+            for d in own
+        ):
+            deployments.add(repo.full_name)
+    releases = {
+        r.repository for rs in org.releases.values() for r in rs if before < r.published_ts <= after
+    }
+    issues = {
+        i.repository
+        for items in org.issues.values()
+        for i in items
+        if i.created_ts <= after and before < i.updated_at(after)
+    }
+    return {"deployments": deployments, "releases": releases, "issues": issues}
 
 
 def count(warehouse: Path, table: str) -> int:
@@ -254,27 +286,36 @@ def test_second_run_adds_and_changes_nothing(org, loads):
             f"select {key}, count(*) from raw_github.{table} group by all having count(*) > 1",
         )
         assert duplicates == [], table
-    # what the second run asked for: one page per repository and REST list (deployments,
-    # issues, releases), one GraphQL query for every repository's pull requests and
-    # deployment statuses, one for every repository's history page, nothing per record
+    # what the second run asked for: one GraphQL query for every repository's pull
+    # requests, deployments with statuses, releases, issues and history page, whose
+    # change-check finds nothing new, so no REST list (deployments, issues, releases) and
+    # nothing per record; the deploy workflow's runs are REST's alone
     requests = loads["second_requests"]
     assert not any(endpoint in requests for endpoint in PER_PULL_REST)
     assert requests.get("/repos/{owner}/{repo}/commits/{ref}/check-runs", 0) == 0
     assert requests.get("/repos/{owner}/{repo}/commits", 0) == 0
-    assert requests["/graphql"] == 2
-    assert sum(requests.values()) <= 3 * len(org.repositories) + 2
+    for endpoint in ("deployments", "issues", "releases"):
+        assert f"/repos/{{owner}}/{{repo}}/{endpoint}" not in requests, endpoint
+    assert requests["/graphql"] == 1
+    workflows = sum(1 for r in org.repositories if r.deploy_via == "workflow")
+    assert sum(requests.values()) == 1 + requests.get("/repos/{owner}/{repo}/actions/runs", 0)
+    assert requests.get("/repos/{owner}/{repo}/actions/runs", 0) <= workflows
 
 
 def test_a_day_later_reads_only_what_changed(org, loads):
     requests = loads["later_requests"]
     assert not any(endpoint in requests for endpoint in PER_PULL_REST)
-    # GraphQL: one query for every repository's changed pull requests and deployment
-    # statuses (a day of changes fits the first small pages), one for the next history page
-    # of every repository (another while a merged branch's chain is open), one for the
-    # check runs of the shas deployed since; one page of each REST list per repository.
+    # GraphQL: one query for every repository's changed pull requests, deployments with
+    # statuses, releases, issues and history page (a day of changes fits these first small
+    # pages; another history query while a merged branch's chain is open), one for the
+    # check runs of the shas deployed since; a REST list only for the repositories whose
+    # probe shows a change of its kind (`changes`), one page each.
     assert "/repos/{owner}/{repo}/commits/{ref}/check-runs" not in requests
     assert "/repos/{owner}/{repo}/commits" not in requests
-    assert 3 <= requests["/graphql"] <= 5
+    assert 2 <= requests["/graphql"] <= 3
+    changed = changed_repositories(org, int(DAY_BEFORE.timestamp()), int(LATER.timestamp()))
+    for endpoint, repositories in changed.items():
+        assert requests.get(f"/repos/{{owner}}/{{repo}}/{endpoint}", 0) == len(repositories)
     deployed = {
         (d.repository, d.sha)
         for d in org.all_deployments()
@@ -283,10 +324,11 @@ def test_a_day_later_reads_only_what_changed(org, loads):
     assert 0 < loads["later_rows"]["check_runs"] <= 3 * len(deployed)
     # (a range reaching behind the commits read this run asks the compare endpoint)
     compares = requests.get("/repos/{owner}/{repo}/compare/{basehead}", 0)
-    assert sum(requests.values()) - compares <= 3 * len(org.repositories) + 5
-    # (the full load asks a few requests per thousand records, so the per-repository REST
-    # pages make a day's run about a tenth of it)
-    assert sum(requests.values()) <= 0.15 * sum(loads["first_requests"].values())
+    workflows = sum(1 for r in org.repositories if r.deploy_via == "workflow")
+    assert sum(requests.values()) - compares <= 3 + sum(map(len, changed.values())) + workflows
+    # (the small tier's full load is a few hundred requests; what is left of a day's run
+    # is the changed repositories' REST pages)
+    assert sum(requests.values()) <= 0.05 * sum(loads["first_requests"].values())
 
     # exactly the pull requests updated since the cursor minus the 24-hour overlap
     day_before = int(DAY_BEFORE.timestamp())

@@ -166,3 +166,67 @@ def test_graphql_over_http_with_the_clock(small_org):
         response = requests.post(url, json={"query": query}, headers=headers, timeout=10)
         assert response.headers["X-RateLimit-Resource"] == "graphql"
         assert server.request_counts["/graphql"] == 4
+
+
+ISSUES_AND_RELEASES = """
+query Changes($owner: String!, $name: String!, $since: DateTime) {
+  repository(owner: $owner, name: $name) {
+    issues(first: 100, filterBy: {since: $since}, orderBy: {field: UPDATED_AT, direction: DESC}) {
+      nodes { number state createdAt updatedAt closedAt }
+      pageInfo { hasNextPage }
+    }
+    releases(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) {
+      nodes { id tagName name description isDraft isPrerelease createdAt publishedAt }
+      pageInfo { hasNextPage }
+    }
+  }
+}
+"""
+
+
+def test_issues_and_releases_are_what_rest_lists(api, small_org):
+    """The change-check compares GraphQL's issues and releases with REST's rows: both
+    APIs must tell the same (issues without pull requests, `since` on the update time)."""
+    assert validate(published(), parse(ISSUES_AND_RELEASES)) == []
+    headers = {"Authorization": f"bearer {api.token}"}
+    compared = {"issues": 0, "releases": 0}
+    for repo in small_org.repositories:
+        owner, name = repo.full_name.split("/")
+        since = "2026-10-01T00:00:00Z"
+        data = post(api, ISSUES_AND_RELEASES, owner=owner, name=name, since=since)
+        answer = data["data"]["repository"]
+        rest: list[dict] = []
+        for page in range(1, 100):
+            items = api.handle(
+                "GET",
+                f"/repos/{repo.full_name}/issues?state=all&since={since}&per_page=100&page={page}",
+                headers,
+            ).json()
+            rest.extend(items)
+            if len(items) < 100:
+                break
+        rest_issues = {
+            i["number"]: (i["state"].upper(), i["updated_at"], i["closed_at"])
+            for i in rest
+            if "pull_request" not in i
+        }
+        issues = answer["issues"]["nodes"]
+        assert {i["number"]: (i["state"], i["updatedAt"], i["closedAt"]) for i in issues} == (
+            rest_issues
+        )
+        assert [i["updatedAt"] for i in issues] == sorted(
+            (i["updatedAt"] for i in issues), reverse=True
+        )
+        rest_releases = api.handle(
+            "GET", f"/repos/{repo.full_name}/releases?per_page=100", headers
+        ).json()
+        assert [
+            (r["tagName"], r["name"], r["description"], r["createdAt"], r["publishedAt"])
+            for r in answer["releases"]["nodes"]
+        ] == [
+            (r["tag_name"], r["name"], r["body"], r["created_at"], r["published_at"])
+            for r in rest_releases
+        ]
+        compared["issues"] += len(issues)
+        compared["releases"] += len(rest_releases)
+    assert compared["issues"] > 0 and compared["releases"] > 0
