@@ -17,6 +17,10 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
+# Install the packages with their bytecode compiled: every dbt, Dagster and vsm process
+# otherwise compiles the modules it imports from source when Python may not write .pyc
+# files (PYTHONDONTWRITEBYTECODE, a read-only venv): about 1.5 s of CPU per dbt command.
+export UV_COMPILE_BYTECODE := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 

@@ -1,7 +1,7 @@
 """Time `dbt build` on a sandbox tier: a full build, then an incremental build after one
 simulated day (issue 5).
 
-Usage: .venv/bin/python benchmarks/bench_dbt.py [--tier large] [--seed 7] [--threads 2]
+Usage: .venv/bin/python benchmarks/bench_dbt.py [--tier large] [--seed 7] [--cache DIR]
 
 Generates the tier and serves it; loads it with the real connectors (config, GitHub, Jira,
 PagerDuty, bookings CSV) into a temporary warehouse with the sandbox's clock one day before
@@ -15,9 +15,18 @@ the organisation's now; then times:
 The builds use the refresh's own arguments (`orchestration.dbt_args.dbt_build_args`): unit
 tests are left to the test suite.
 
-Prints the load times and, per build, seconds, model/test counts and summed times and the
-slowest models. Goals (issue 5): `large` full build under 3 minutes on 2 cores; the
-incremental build under 20 s.
+`--cache DIR` keeps the loaded raw data (warehouse and dlt state) before and after the
+simulated day in DIR/<tier>-<seed>/{before,after} and reuses it on later runs, which then
+skip the generation and the load (a quarter of an hour on `large`). Each build then runs on
+its own fresh copy: the full build on a copy of `before`; the refresh with nothing new on
+the fully built copy; the refreshes after one day on copies of that built warehouse whose
+raw datasets (the schemas dlt loaded, holding `_dlt_loads`) are replaced by those of
+`after`, which is what the day's incremental load leaves there.
+
+Prints the load times and, per build, seconds (and the CPU seconds dbt used, which tell
+whether other work on the machine slowed it), model/test counts and summed times and the
+slowest models; `--results DIR` keeps each build's run_results.json. Goals (issue 5):
+`large` full build under 3 minutes on 2 cores; the incremental build under 20 s.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -113,6 +123,7 @@ def dbt_build(
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(partial_parse, target / partial_parse.name)
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [
             str(DBT),
@@ -130,6 +141,8 @@ def dbt_build(
         cwd=ROOT,
     )
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"dbt build failed:\n{done.stdout[-6000:]}")
     results = json.loads((target / "run_results.json").read_text())["results"]
@@ -145,9 +158,57 @@ def dbt_build(
     slowest = sorted(results, key=lambda r: -r["execution_time"])[:5]
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "nodes": kinds,
         "slowest": [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in slowest],
     }
+
+
+def keep(target: Path, folder: Path | None, name: str) -> None:
+    """Copy the build's run_results.json to folder/name.json (when a folder is given)."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(target / "run_results.json", folder / f"{name}.json")
+
+
+def copy_home(source: Path, destination: Path) -> None:
+    """A fresh copy of a loaded home: warehouse, dlt state, config and dropped files."""
+    shutil.copytree(source, destination)
+
+
+def raw_datasets(con: object, catalog: str) -> list[str]:
+    """The schemas of `catalog` that dlt loaded: each holds its `_dlt_loads` table."""
+    rows = con.execute(  # type: ignore[attr-defined]
+        "select table_schema from information_schema.tables"
+        " where table_catalog = ? and table_name = '_dlt_loads' order by 1",
+        [catalog],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def replace_raw(warehouse: Path, loaded: Path) -> None:
+    """Replace the raw datasets of `warehouse` (dbt's models built on it stay) by those of
+    the warehouse `loaded`: the state an incremental load leaves behind."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{loaded}' as loaded (read_only)")
+        catalog = con.execute("select current_database()").fetchone()[0]
+        for schema in raw_datasets(con, catalog):
+            con.execute(f'drop schema "{catalog}"."{schema}" cascade')
+        for schema in raw_datasets(con, "loaded"):
+            con.execute(f'create schema "{catalog}"."{schema}"')
+            tables = con.execute(
+                "select table_name from information_schema.tables"
+                " where table_catalog = 'loaded' and table_schema = ?",
+                [schema],
+            ).fetchall()
+            for (table,) in tables:
+                con.execute(
+                    f'create table "{catalog}"."{schema}"."{table}" as'
+                    f' select * from loaded."{schema}"."{table}"'
+                )
+        con.execute("detach loaded")
 
 
 def row_counts(warehouse: Path, tables: list[str]) -> dict[str, int]:
@@ -158,55 +219,100 @@ def row_counts(warehouse: Path, tables: list[str]) -> dict[str, int]:
 
 
 def report(label: str, build: dict[str, object]) -> None:
-    print(f"{label:<32} {build['seconds']:7.1f} s  {build['nodes']}")
+    print(f"{label:<26} {build['seconds']:6.1f} s (CPU {build['cpu']:5.1f} s)  {build['nodes']}")
     for name, seconds in build["slowest"]:  # type: ignore[union-attr]
         print(f"    {name:<60} {seconds:6.2f} s")
+
+
+def bench_env(home: Path, sandbox: SandboxServer | None = None) -> dict[str, str]:
+    """The environment of the loads and builds: the sandbox's if any, the home, no other
+    VSM_ settings (as a scheduled refresh: no VSM_AS_OF, the models' "now" is the wall
+    clock)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VSM_", "SOURCES__"))}
+    if sandbox is not None:
+        env.update(sandbox.environment())
+    env.update(VSM_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    return env
+
+
+def load_tier(tier: str, seed: int, before: Path, after: Path) -> None:
+    """Generate and serve the tier; load it into `before` with the sandbox's clock one day
+    before the organisation's now, copy that to `after` and load one more day there."""
+    from ingestion.sandbox.config import render_sandbox_config
+
+    started = time.perf_counter()
+    organisation = generate_organisation(tier=tier, seed=seed, now=NOW)
+    print(f"generate {tier}: {time.perf_counter() - started:.1f} s  {organisation.summary()}")
+    with SandboxServer(organisation) as sandbox:
+        # The load's speed is not what is measured here: lift GitHub's point budgets (5,000
+        # GraphQL points an hour would make a large first load wait for hours).
+        sandbox.github.graphql_limit = sandbox.github.rate_limit = 10**9
+        before.mkdir(parents=True)
+        config_path = before / "valuestream.yml"
+        config_path.write_text(render_sandbox_config(organisation))
+        write_bookings_csv(organisation.jira, before / "drop" / "environment_bookings.csv")
+        as_of = NOW - DAY
+        sandbox.clock = as_of
+        env = bench_env(before, sandbox)
+        print(f"load (clock {as_of:%Y-%m-%d}): {load_everything(env, config_path, before)}")
+        copy_home(before, after)
+        sandbox.advance(DAY)
+        env = bench_env(after, sandbox)
+        config_path = after / "valuestream.yml"
+        print(f"load one more day: {load_everything(env, config_path, after)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="large")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="copy each build's run_results.json into this folder (full.json, ...)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the loaded tier in this folder and reuse it on later runs",
+    )
     args = parser.parse_args()
 
-    from ingestion.sandbox.config import render_sandbox_config
+    with tempfile.TemporaryDirectory(prefix="vsm-bench-dbt-") as tmp:
+        loaded = (args.cache or Path(tmp) / "loaded") / f"{args.tier}-{args.seed}"
+        before, after = loaded / "before", loaded / "after"
+        if (after / "warehouse.duckdb").exists():
+            print(f"loaded {args.tier} (seed {args.seed}) from {loaded}")
+        else:
+            shutil.rmtree(loaded, ignore_errors=True)
+            load_tier(args.tier, args.seed, before, after)
 
-    started = time.perf_counter()
-    organisation = generate_organisation(tier=args.tier, seed=args.seed, now=NOW)
-    print(f"generate {args.tier}: {time.perf_counter() - started:.1f} s  {organisation.summary()}")
-    with (
-        tempfile.TemporaryDirectory(prefix="vsm-bench-dbt-") as tmp,
-        SandboxServer(organisation) as sandbox,
-    ):
-        # The load's speed is not what is measured here: lift GitHub's point budgets (5,000
-        # GraphQL points an hour would make a large first load wait for hours).
-        sandbox.github.graphql_limit = sandbox.github.rate_limit = 10**9
-        home = Path(tmp)
-        config_path = home / "valuestream.yml"
-        config_path.write_text(render_sandbox_config(organisation))
-        write_bookings_csv(organisation.jira, home / "drop" / "environment_bookings.csv")
-        as_of = NOW - DAY
-        sandbox.clock = as_of
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VSM_", "SOURCES__"))}
-        env.update(
-            sandbox.environment(), VSM_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false"
-        )
-        # As a scheduled refresh: no VSM_AS_OF, the models' "now" is the wall clock.
-        print(f"load (clock {as_of:%Y-%m-%d}): {load_everything(env, config_path, home)}")
-        parsed = dbt_parse(env, home / "parse")
-        full = dbt_build(env, home / "t1", dbt_build_args(full_refresh=True), parsed)
+        home = Path(tmp) / "home"
+        copy_home(before, home)
+        env = bench_env(home)
+        parsed = dbt_parse(env, Path(tmp) / "parse")
+        full = dbt_build(env, Path(tmp) / "t1", dbt_build_args(full_refresh=True), parsed)
         report("full build", full)
-        report("refresh, nothing new", dbt_build(env, home / "t2", dbt_build_args(), parsed))
+        keep(Path(tmp) / "t1", args.results, "full")
+        nothing = dbt_build(env, Path(tmp) / "t2", dbt_build_args(), parsed)
+        report("refresh, nothing new", nothing)
+        keep(Path(tmp) / "t2", args.results, "nothing_new")
 
-        sandbox.advance(DAY)
-        print(f"load one more day: {load_everything(env, config_path, home)}")
-        report("refresh after one day", dbt_build(env, home / "t3", dbt_build_args(), parsed))
-        report(
-            "the same with unit tests",
-            dbt_build(env, home / "t4", dbt_build_args(unit_tests=True), parsed),
-        )
-        tables = ["marts.fct_deployments", "marts.fct_incidents"]
-        print(f"rows: {row_counts(home / 'warehouse.duckdb', tables)}")
+        builds = [("refresh after one day", False), ("the same with unit tests", True)]
+        for n, (label, unit_tests) in enumerate(builds, start=3):
+            day = Path(tmp) / f"home{n}"
+            shutil.copytree(home, day)
+            replace_raw(day / "warehouse.duckdb", after / "warehouse.duckdb")
+            shutil.rmtree(day / "dlt")
+            shutil.copytree(after / "dlt", day / "dlt")
+            env = bench_env(day)
+            build = dbt_build(
+                env, Path(tmp) / f"t{n}", dbt_build_args(unit_tests=unit_tests), parsed
+            )
+            report(label, build)
+            keep(Path(tmp) / f"t{n}", args.results, "one_day" + ("_unit_tests" * unit_tests))
+        tables = ["marts.fct_deployments", "marts.fct_incidents", "marts.fct_changes"]
+        print(f"rows after one day: {row_counts(day / 'warehouse.duckdb', tables)}")
 
 
 if __name__ == "__main__":

@@ -1,91 +1,51 @@
-with
+{#- Incremental: each run rewrites the pull requests shipped by the production deployments
+    that finished within the lookback (days) before the newest one already loaded, keyed
+    by pull request (as fct_changes). A pull request ships with the first deployment whose
+    range holds it, so one shipped before the lookback keeps its deployment and only the
+    deployments of the lookback are read: a full refresh and an incremental run give the
+    same rows (tests/assert_int_deployment_pull_requests_equals_a_full_rebuild.sql). The
+    query is the macro deployment_pull_requests. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='pull_request_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
-production_deployments as (
+{%- set lookback_days = var('changes_lookback_days', 3) -%}
 
-    select * from {{ ref('int_deployments_unified') }}
-    where is_production_deployment
+{% if is_incremental() %}
 
-),
+    with
 
-deployment_commits as (
+    -- The start of the lookback: the newest pull request already loaded, less the lookback
+    -- (NULL while the table is empty: everything is read).
+    lookback as (
 
-    select * from {{ ref('stg_github__deployment_commits') }}
+        select {{ dbt.dateadd('day', -lookback_days, 'max(deployed_at)') }} as starts_at
+        from {{ this }}
 
-),
+    ),
 
-pull_requests as (
+    pull_requests_of_the_lookback as (
 
-    select * from {{ ref('stg_github__pull_requests') }}
-    where merged_at is not null and merge_commit_sha is not null
+        {{ deployment_pull_requests(since='(select starts_at from lookback)') }}
 
-),
+    )
 
--- Every production deployment whose commit range holds the pull request's merge commit
--- (the merge, squash or last rebased commit); a rollback can ship it again later.
-candidates as (
+    -- A pull request shipped before the lookback stays with the deployment that shipped it.
+    select * from pull_requests_of_the_lookback
+    where not exists (
+        select 1 from {{ this }} as loaded
+        where
+            loaded.pull_request_key = pull_requests_of_the_lookback.pull_request_key
+            and loaded.deployed_at < (select starts_at from lookback)
+    )
 
-    select
-        production_deployments.deployment_key,
-        production_deployments.deployment_id,
-        production_deployments.finished_at,
-        production_deployments.service,
-        production_deployments.value_stream_id,
-        production_deployments.team_id,
-        production_deployments.timezone,
-        pull_requests.pull_request_key,
-        pull_requests.repository,
-        pull_requests.pull_request_number,
-        pull_requests.author_login,
-        pull_requests.is_author_bot,
-        pull_requests.title,
-        pull_requests.head_ref,
-        pull_requests.base_ref,
-        pull_requests.labels,
-        pull_requests.url,
-        pull_requests.created_at,
-        pull_requests.merged_at,
-        pull_requests.merge_commit_sha,
-        row_number() over (
-            partition by pull_requests.pull_request_key
-            order by production_deployments.finished_at, production_deployments.deployment_id
-        ) as deployment_order
-    from pull_requests
-    inner join deployment_commits
-        on
-            lower(pull_requests.repository) = lower(deployment_commits.repository)
-            and pull_requests.merge_commit_sha = deployment_commits.sha
-    inner join production_deployments
-        on deployment_commits.deployment_key = production_deployments.deployment_key
+{% else %}
 
-),
+    {{ deployment_pull_requests() }}
 
--- A pull request ships with the first production deployment whose range holds it.
-final as (
-
-    select
-        pull_request_key,
-        deployment_key,
-        deployment_id,
-        repository,
-        service,
-        value_stream_id,
-        team_id,
-        timezone,
-        pull_request_number,
-        author_login,
-        is_author_bot,
-        title,
-        head_ref,
-        base_ref,
-        labels,
-        url,
-        created_at,
-        merged_at,
-        merge_commit_sha,
-        finished_at as deployed_at
-    from candidates
-    where deployment_order = 1
-
-)
-
-select * from final
+{% endif %}
