@@ -51,6 +51,12 @@ from ingestion.sandbox.jira.generator import write_bookings_csv  # noqa: E402
 from orchestration.dbt_args import dbt_build_args  # noqa: E402
 
 DAY = timedelta(days=1)
+# The flow and value stream map models (issue 6), for `--select flow`.
+FLOW_SELECTION = " ".join(
+    f"path:models/{layer}/{area}"
+    for layer in ("intermediate", "marts")
+    for area in ("flow", "value_stream_map")
+)
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 DBT = Path(sys.executable).with_name("dbt")
 
@@ -262,6 +268,37 @@ def load_tier(tier: str, seed: int, before: Path, after: Path) -> None:
         print(f"load one more day: {load_everything(env, config_path, after)}")
 
 
+def reload_config(tier: str, seed: int, before: Path, after: Path) -> None:
+    """Load the tier's config again into a cached `before` and `after` with this checkout's
+    config source (the cache may predate a setting the models now read)."""
+    from ingestion.sandbox.config import render_sandbox_config
+
+    organisation = generate_organisation(tier=tier, seed=seed, now=NOW)
+    for home in (before, after):
+        config_path = home / "valuestream.yml"
+        config_path.write_text(render_sandbox_config(organisation))
+        script = f"""
+from pathlib import Path
+from ingestion.config import load_config
+from ingestion import pipelines
+config = load_config(Path({str(config_path)!r}))
+home = Path({str(home)!r})
+pipelines.config_pipeline(home / "warehouse.duckdb", home / "dlt").run(
+    pipelines.config_source_from_config(config)
+).raise_on_failed_jobs()
+"""
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=bench_env(home),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"config load failed:\n{done.stderr[-4000:]}")
+    print("config loaded again into the cached tier")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="large")
@@ -276,13 +313,21 @@ def main() -> None:
         type=Path,
         help="keep the loaded tier in this folder and reuse it on later runs",
     )
+    parser.add_argument(
+        "--select",
+        help="also time these nodes alone (dbt selection syntax; `flow` for the flow and "
+        "value stream map models): their full build on the built warehouse, with nothing "
+        "new, and after one day once everything else has been refreshed",
+    )
     args = parser.parse_args()
+    select = FLOW_SELECTION if args.select == "flow" else args.select
 
     with tempfile.TemporaryDirectory(prefix="vsm-bench-dbt-") as tmp:
         loaded = (args.cache or Path(tmp) / "loaded") / f"{args.tier}-{args.seed}"
         before, after = loaded / "before", loaded / "after"
         if (after / "warehouse.duckdb").exists():
             print(f"loaded {args.tier} (seed {args.seed}) from {loaded}")
+            reload_config(args.tier, args.seed, before, after)
         else:
             shutil.rmtree(loaded, ignore_errors=True)
             load_tier(args.tier, args.seed, before, after)
@@ -294,25 +339,58 @@ def main() -> None:
         full = dbt_build(env, Path(tmp) / "t1", dbt_build_args(full_refresh=True), parsed)
         report("full build", full)
         keep(Path(tmp) / "t1", args.results, "full")
+        if select:
+            built = Path(tmp) / "home_selected"
+            shutil.copytree(home, built)
+            part = dbt_build(
+                bench_env(built),
+                Path(tmp) / "s1",
+                dbt_build_args(full_refresh=True, select=select),
+                parsed,
+            )
+            report(f"full build of {args.select} alone", part)
+            keep(Path(tmp) / "s1", args.results, "selected_full")
         nothing = dbt_build(env, Path(tmp) / "t2", dbt_build_args(), parsed)
         report("refresh, nothing new", nothing)
         keep(Path(tmp) / "t2", args.results, "nothing_new")
+        if select:
+            part = dbt_build(env, Path(tmp) / "s2", dbt_build_args(select=select), parsed)
+            report(f"refresh of {args.select} alone, nothing new", part)
+            keep(Path(tmp) / "s2", args.results, "selected_nothing_new")
 
         builds = [("refresh after one day", False), ("the same with unit tests", True)]
         for n, (label, unit_tests) in enumerate(builds, start=3):
-            day = Path(tmp) / f"home{n}"
-            shutil.copytree(home, day)
-            replace_raw(day / "warehouse.duckdb", after / "warehouse.duckdb")
-            shutil.rmtree(day / "dlt")
-            shutil.copytree(after / "dlt", day / "dlt")
-            env = bench_env(day)
+            day = one_day_home(home, after, Path(tmp) / f"home{n}")
             build = dbt_build(
-                env, Path(tmp) / f"t{n}", dbt_build_args(unit_tests=unit_tests), parsed
+                bench_env(day),
+                Path(tmp) / f"t{n}",
+                dbt_build_args(unit_tests=unit_tests),
+                parsed,
             )
             report(label, build)
             keep(Path(tmp) / f"t{n}", args.results, "one_day" + ("_unit_tests" * unit_tests))
         tables = ["marts.fct_deployments", "marts.fct_incidents", "marts.fct_changes"]
         print(f"rows after one day: {row_counts(day / 'warehouse.duckdb', tables)}")
+        if select:
+            # The selection after one day, its inputs refreshed first (not timed).
+            day = one_day_home(home, after, Path(tmp) / "home_selected_day")
+            dbt_build(
+                bench_env(day), Path(tmp) / "s3", [*dbt_build_args(), "--exclude", select], parsed
+            )
+            part = dbt_build(
+                bench_env(day), Path(tmp) / "s4", dbt_build_args(select=select), parsed
+            )
+            report(f"refresh of {args.select} alone after one day", part)
+            keep(Path(tmp) / "s4", args.results, "selected_one_day")
+
+
+def one_day_home(home: Path, after: Path, day: Path) -> Path:
+    """A copy of the built `home` whose raw data and dlt state are the one-day-later load."""
+    shutil.copytree(home, day)
+    replace_raw(day / "warehouse.duckdb", after / "warehouse.duckdb")
+    shutil.rmtree(day / "dlt")
+    shutil.copytree(after / "dlt", day / "dlt")
+    return day
 
 
 if __name__ == "__main__":
