@@ -45,6 +45,16 @@ DEFAULT_INCIDENT_LABEL = "incident"
 # starts with one of these prefixes (ignoring case), makes its deployment a hotfix.
 DEFAULT_HOTFIX_LABELS = ("hotfix",)
 DEFAULT_HOTFIX_BRANCH_PREFIXES = ("hotfix/",)
+# Flow item types (metrics.md section 3): ordered rules, the first whose words appear in the
+# issue's type or one of its labels (ignoring case, '-' and '_' read as spaces) wins.
+FLOW_ITEM_TYPES = ("feature", "defect", "risk", "debt")
+FLOW_STATES = ("new", "waiting", "active", "done", "canceled")
+DEFAULT_FLOW_TYPE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("feature", ("story", "feature", "requirement", "improvement")),
+    ("defect", ("bug", "defect", "problem")),
+    ("risk", ("security", "vulnerability", "compliance")),
+    ("debt", ("tech debt", "chore", "refactor")),
+)
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # GitHub owners: letters, digits, single hyphens; repository names: letters, digits, . _ -
@@ -145,6 +155,32 @@ def _check_marker(value: str) -> str:
 HotfixMarker = Annotated[str, AfterValidator(_check_marker)]
 
 
+def _check_choice(value: str, choices: tuple[str, ...], code: str) -> str:
+    if value not in choices:
+        raise PydanticCustomError(
+            code,
+            "expected one of {choices}, got {got}",
+            {"choices": ", ".join(choices), "got": _show(value)},
+        )
+    return value
+
+
+def _check_flow_item_type(value: str) -> str:
+    return _check_choice(value, FLOW_ITEM_TYPES, "vsm_flow_item_type")
+
+
+def _check_flow_state(value: str) -> str:
+    return _check_choice(value, FLOW_STATES, "vsm_flow_state")
+
+
+def _check_status_name(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError(
+            "vsm_status_name", "expected a status name, got {got}", {"got": _show(value)}
+        )
+    return value
+
+
 def _repository_entry(value: Any) -> Any:
     # The short form `- acme/payments-api` is checked here so that its error points at the
     # list item itself rather than at a `repo` key the user never wrote.
@@ -160,6 +196,34 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class FlowTypeRule(_Section):
+    """One ordered flow-type rule: `type` when one of `match` appears in the issue's type or
+    one of its labels (ignoring case; '-' and '_' in labels read as spaces)."""
+
+    type: Annotated[str, AfterValidator(_check_flow_item_type)]
+    match: list[HotfixMarker] = Field(min_length=1)
+
+
+def _default_type_rules() -> list[FlowTypeRule]:
+    return [FlowTypeRule(type=kind, match=list(words)) for kind, words in DEFAULT_FLOW_TYPE_RULES]
+
+
+class FlowSettings(_Section):
+    """How issues become flow items and statuses flow states (metrics.md section 3).
+
+    `type_rules` replaces the ordered rules as a whole (None inherits them);
+    `status_states` maps a status name (as Jira names it now, ignoring case) to a flow state
+    and wins over the defaults from the status category; a value stream's entries are added
+    to those of `defaults.flow`.
+    """
+
+    type_rules: list[FlowTypeRule] | None = None
+    status_states: dict[
+        Annotated[str, AfterValidator(_check_status_name)],
+        Annotated[str, AfterValidator(_check_flow_state)],
+    ] = {}
+
+
 class Defaults(_Section):
     """Settings every value stream inherits unless it sets its own."""
 
@@ -168,6 +232,7 @@ class Defaults(_Section):
     attribution_window_hours: int = Field(DEFAULT_ATTRIBUTION_WINDOW_HOURS, gt=0)
     hotfix_labels: list[HotfixMarker] = list(DEFAULT_HOTFIX_LABELS)
     hotfix_branch_prefixes: list[HotfixMarker] = list(DEFAULT_HOTFIX_BRANCH_PREFIXES)
+    flow: FlowSettings = FlowSettings(type_rules=_default_type_rules())
 
     @field_validator("timezone")
     @classmethod
@@ -257,6 +322,8 @@ class Sources(_Section):
 class Team(_Section):
     id: str
     name: str
+    # Jira projects whose issues are this team's work items.
+    jira_projects: list[Annotated[str, AfterValidator(_check_project_key)]] = []
 
     @field_validator("id")
     @classmethod
@@ -284,6 +351,7 @@ class ValueStream(_Section):
     # None inherits the defaults; an empty list turns that kind of marker off.
     hotfix_labels: list[HotfixMarker] | None = None
     hotfix_branch_prefixes: list[HotfixMarker] | None = None
+    flow: FlowSettings = FlowSettings()
     teams: list[Team] = []
     repositories: list[Annotated[RepositoryEntry, BeforeValidator(_repository_entry)]] = []
 
@@ -322,6 +390,33 @@ class ResolvedTeam(BaseModel):
 
     team_id: str
     name: str
+    value_stream_id: str
+
+
+class ResolvedFlowTypeRule(BaseModel):
+    """One word of one ordered flow-type rule of a value stream."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value_stream_id: str
+    rule_order: int
+    flow_item_type: str
+    match_text: str
+
+
+class ResolvedFlowStatusState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value_stream_id: str
+    status_name: str
+    flow_state: str
+
+
+class ResolvedJiraProject(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    project_key: str
+    team_id: str
     value_stream_id: str
 
 
@@ -396,6 +491,49 @@ class VsmConfig(_Section):
             for team in vs.teams
         ]
 
+    def flow_type_rules(self) -> list[ResolvedFlowTypeRule]:
+        """Each value stream's ordered flow-type rules (its own, else the defaults'), one row
+        per word; rule_order counts from 1."""
+        rows = []
+        for vs in self.value_streams:
+            rules = vs.flow.type_rules
+            if rules is None:
+                rules = self.defaults.flow.type_rules or []
+            for order, rule in enumerate(rules, start=1):
+                rows.extend(
+                    ResolvedFlowTypeRule(
+                        value_stream_id=vs.id,
+                        rule_order=order,
+                        flow_item_type=rule.type,
+                        match_text=word.lower().replace("-", " ").replace("_", " "),
+                    )
+                    for word in dict.fromkeys(rule.match)
+                )
+        return rows
+
+    def flow_status_states(self) -> list[ResolvedFlowStatusState]:
+        """Each value stream's status-name overrides (the defaults', then its own)."""
+        rows = []
+        for vs in self.value_streams:
+            merged: dict[str, str] = {}
+            for name, state in [*self.defaults.flow.status_states.items(),
+                                *vs.flow.status_states.items()]:  # fmt: skip
+                merged[name.strip().lower()] = state
+            rows.extend(
+                ResolvedFlowStatusState(value_stream_id=vs.id, status_name=name, flow_state=state)
+                for name, state in merged.items()
+            )
+        return rows
+
+    def jira_projects(self) -> list[ResolvedJiraProject]:
+        """The Jira projects of each team."""
+        return [
+            ResolvedJiraProject(project_key=key, team_id=team.id, value_stream_id=vs.id)
+            for vs in self.value_streams
+            for team in vs.teams
+            for key in team.jira_projects
+        ]
+
     def repositories(self) -> list[ResolvedRepository]:
         """Every configured repository, resolved against its value stream and the defaults."""
         resolved = []
@@ -438,6 +576,7 @@ def _reference_problems(config: VsmConfig) -> Iterator[tuple[str, str]]:
     stream_ids: dict[str, int] = {}
     team_ids: dict[str, str] = {}
     repositories: dict[str, str] = {}
+    projects: dict[str, str] = {}
     for i, vs in enumerate(config.value_streams):
         where = f"value_streams[{i}]"
         if vs.id in stream_ids:
@@ -457,6 +596,15 @@ def _reference_problems(config: VsmConfig) -> Iterator[tuple[str, str]]:
                 )
             else:
                 team_ids[team.id] = f"{where}.teams[{j}]"
+            for p, key in enumerate(team.jira_projects):
+                if key in projects:
+                    yield (
+                        f"{where}.teams[{j}].jira_projects[{p}]",
+                        f'Jira project "{key}" is already listed at {projects[key]}; '
+                        "a project belongs to one team",
+                    )
+                else:
+                    projects[key] = f"{where}.teams[{j}].jira_projects[{p}]"
         for k, entry in enumerate(vs.repositories):
             key = entry.repo.lower()
             if key in repositories:

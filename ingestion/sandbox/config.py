@@ -1,10 +1,11 @@
 """A `valuestream.yml` describing a generated organisation, for any tier.
 
 The small tier is the organisation of the committed `valuestream.yml`; the larger tiers are
-generated, so their config is rendered here: value streams (id, name, timezone), teams,
-repositories (team, service), the GitHub, Jira (the organisation's projects), PagerDuty and
-files sources, and a deploy-workflow pattern for each repository that deploys through a
-GitHub Actions workflow (`Repository.deploy_via == "workflow"`, runs named `Deploy <env>`).
+generated, so their config is rendered here: value streams (id, name, timezone), teams (with
+their Jira projects), repositories (team, service), the GitHub, Jira (the organisation's
+projects), PagerDuty and files sources, and a deploy-workflow pattern for each repository
+that deploys through a GitHub Actions workflow (`Repository.deploy_via == "workflow"`,
+runs named `Deploy <env>`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def sandbox_config(org: Organisation) -> dict[str, Any]:
     if deploy_workflows:
         github["deploy_workflows"] = deploy_workflows
     projects = [p.key for p in org.jira.projects] if org.jira is not None else []
+    team_projects: dict[str, list[str]] = {}
+    for project in org.jira.projects if org.jira is not None else []:
+        team_projects.setdefault(project.team_id, []).append(project.key)
     streams = []
     for stream in org.value_streams:
         entry: dict[str, Any] = {
@@ -40,11 +44,15 @@ def sandbox_config(org: Organisation) -> dict[str, Any]:
         }
         if stream.production_pattern != DEFAULT_PRODUCTION_PATTERN:
             entry["production_pattern"] = stream.production_pattern
-        entry["teams"] = [
-            {"id": team.team_id, "name": team.name}
-            for team in org.teams
-            if team.value_stream_id == stream.value_stream_id
-        ]
+        teams = []
+        for team in org.teams:
+            if team.value_stream_id != stream.value_stream_id:
+                continue
+            team_entry: dict[str, Any] = {"id": team.team_id, "name": team.name}
+            if team.team_id in team_projects:
+                team_entry["jira_projects"] = team_projects[team.team_id]
+            teams.append(team_entry)
+        entry["teams"] = teams
         entry["repositories"] = [
             {"repo": repo.full_name, "team": repo.team_id, "service": repo.name}
             for repo in org.repositories

@@ -195,7 +195,7 @@ def test_unknown_keys_are_named_with_a_suggestion(tmp_path):
         'valuestream.yml: value_streams[0]: unknown key "timezon" (did you mean "timezone"?)',
         'valuestream.yml: value_streams[0]: unknown key "colour" (expected one of: id, name, '
         "timezone, production_pattern, attribution_window_hours, hotfix_labels, "
-        "hotfix_branch_prefixes, teams, repositories)",
+        "hotfix_branch_prefixes, flow, teams, repositories)",
     ]
 
 

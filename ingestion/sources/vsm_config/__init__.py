@@ -1,4 +1,5 @@
-"""The value streams, teams and repositories of `valuestream.yml`, as warehouse tables.
+"""The value streams, teams, repositories, Jira projects and flow mappings of
+`valuestream.yml`, as warehouse tables.
 
 dbt joins these like any other source (schema `raw_config`), so the marts can slice every
 metric by value stream, team and service without reading the YAML file themselves.
@@ -44,11 +45,30 @@ REPOSITORY_COLUMNS: dict[str, Any] = {
     "team_id": _column("text", nullable=True),
     "service": _column("text"),
 }
+JIRA_PROJECT_COLUMNS: dict[str, Any] = {
+    "project_key": _column("text"),
+    "team_id": _column("text"),
+    "value_stream_id": _column("text"),
+}
+FLOW_TYPE_RULE_COLUMNS: dict[str, Any] = {
+    "value_stream_id": _column("text"),
+    "rule_order": _column("bigint"),
+    "flow_item_type": _column("text"),
+    # lowercase, '-' and '_' as spaces
+    "match_text": _column("text"),
+}
+FLOW_STATUS_STATE_COLUMNS: dict[str, Any] = {
+    "value_stream_id": _column("text"),
+    # lowercase
+    "status_name": _column("text"),
+    "flow_state": _column("text"),
+}
 
 
 @dlt.source(name="vsm_config", max_table_nesting=0)
 def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
-    """Tables `value_streams`, `teams` and `repositories`, replaced on every run."""
+    """Tables `value_streams`, `teams`, `repositories`, `jira_projects`, `flow_type_rules`
+    and `flow_status_states`, replaced on every run."""
 
     @dlt.resource(
         write_disposition="replace",
@@ -90,4 +110,41 @@ def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
                 "service": repo.service,
             }
 
-    return value_streams, teams, repositories
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key="project_key",
+        columns=JIRA_PROJECT_COLUMNS,
+        file_format="parquet",
+    )
+    def jira_projects() -> Iterator[dict[str, Any]]:
+        for project in config.jira_projects():
+            yield project.model_dump()
+
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key=["value_stream_id", "rule_order", "match_text"],
+        columns=FLOW_TYPE_RULE_COLUMNS,
+        file_format="parquet",
+    )
+    def flow_type_rules() -> Iterator[dict[str, Any]]:
+        for rule in config.flow_type_rules():
+            yield rule.model_dump()
+
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key=["value_stream_id", "status_name"],
+        columns=FLOW_STATUS_STATE_COLUMNS,
+        file_format="parquet",
+    )
+    def flow_status_states() -> Iterator[dict[str, Any]]:
+        for row in config.flow_status_states():
+            yield row.model_dump()
+
+    return (
+        value_streams,
+        teams,
+        repositories,
+        jira_projects,
+        flow_type_rules,
+        flow_status_states,
+    )
