@@ -11,7 +11,14 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from dashboards.formatting import BAND_COLOURS, BANDS, band_label, duration_or_dash, percent
+from dashboards.formatting import (
+    BAND_COLOURS,
+    BANDS,
+    band_label,
+    count_of,
+    duration_or_dash,
+    percent,
+)
 
 WEEK_AXIS = alt.Axis(
     labelExpr="utcFormat(toDate(datum.value), '%d %b %Y')",
@@ -438,7 +445,7 @@ def flow_time_control_chart(items: pd.DataFrame, timezone: str) -> alt.LayerChar
         .encode(
             x=alt.X(
                 "completed:T",
-                scale=alt.Scale(type="utc"),
+                scale=alt.Scale(type="utc", padding=12),
                 axis=alt.Axis(format="%d %b %Y", labelAngle=-45),
                 title="Completed",
             ),
@@ -535,10 +542,19 @@ def aging_wip_chart(items: pd.DataFrame) -> alt.LayerChart:
         alt.Chart(frame)
         .mark_circle(size=110, opacity=0.9)
         .encode(
-            x=alt.X("status:N", title="Status (flow state)", axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "status:N",
+                title="Status (flow state)",
+                axis=alt.Axis(labelAngle=0, labelLimit=220),
+            ),
             xOffset=alt.XOffset("item:N"),
             y=alt.Y("age:Q", title=f"Age ({unit})"),
-            color=alt.Color("band:N", scale=AGE_BAND_SCALE, title="Age against the last 90 days"),
+            color=alt.Color(
+                "band:N",
+                scale=AGE_BAND_SCALE,
+                title="Age against the last 90 days",
+                legend=alt.Legend(orient="bottom", columns=3),
+            ),
             tooltip=[
                 alt.Tooltip("item:N", title="Item"),
                 alt.Tooltip("type:N", title="Type"),
@@ -580,7 +596,7 @@ def forecast_items_chart(rows: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(format="%d %b %Y", labelAngle=-45),
                 title="By the end of (Sunday)",
             ),
-            y=alt.Y("items:Q", title="Items done"),
+            y=alt.Y("items:Q", title="Items done", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "confidence:N",
                 scale=alt.Scale(domain=order, range=CONFIDENCE_COLOURS[: len(order)]),
@@ -604,9 +620,9 @@ STAGE_COLOUR = "#3d7cc9"
 
 
 def value_stream_map_chart(stages: pd.DataFrame, bottleneck: str | None) -> alt.LayerChart:
-    """One map of one stream and period: a box per stage, left to right, with its median
-    lead time (LT), process time (PT), %C&A and items; the bottleneck (largest median wait)
-    is drawn in red."""
+    """One map of one stream and period: a box per stage, left to right with an arrow
+    between each two, holding its median lead time (LT), process time (PT), %C&A and
+    items; the bottleneck (largest median wait) is drawn in red."""
     if stages.empty:
         raise ValueError("no stages to chart")
     ordered = stages.sort_values(["stage_order", "stage_name"]).reset_index(drop=True)
@@ -618,14 +634,19 @@ def value_stream_map_chart(stages: pd.DataFrame, bottleneck: str | None) -> alt.
             "lt": [f"LT {duration_or_dash(v)}" for v in ordered["lt_median_s"]],
             "pt": [f"PT {duration_or_dash(v)}" for v in ordered["pt_median_s"]],
             "ca": [f"%C&A {percent(v)}" for v in ordered["pct_complete_accurate"]],
-            "items": [f"{int(v)} items" for v in ordered["items"]],
+            "items": [count_of(int(v), "item") for v in ordered["items"]],
             "wait": [duration_or_dash(v) for v in ordered["wait_median_s"]],
         }
     )
     frame["role"] = ["bottleneck" if b else "stage" for b in frame["is_bottleneck"]]
-    x = alt.X("position:O", axis=None, scale=alt.Scale(paddingInner=0.12))
+    frame["left"] = frame["position"] + 0.06
+    frame["right"] = frame["position"] + 0.86
+    frame["centre"] = frame["position"] + 0.46
+    frame["arrow"] = frame["position"] + 0.96
+    stage_count = len(frame)
+    x_scale = alt.Scale(domain=[0, stage_count], nice=False, zero=True)
+    y_scale = alt.Scale(domain=[0, 6])
     base = alt.Chart(frame).encode(
-        x=x,
         tooltip=[
             alt.Tooltip("stage:N", title="Stage"),
             alt.Tooltip("lt:N", title="Median lead time"),
@@ -636,32 +657,32 @@ def value_stream_map_chart(stages: pd.DataFrame, bottleneck: str | None) -> alt.
             alt.Tooltip("role:N", title="Role"),
         ],
     )
+    colour = alt.condition(
+        alt.datum.is_bottleneck, alt.value(BOTTLENECK_COLOUR), alt.value(STAGE_COLOUR)
+    )
     boxes = (
-        base.mark_bar(cornerRadius=6, opacity=0.16, strokeWidth=2)
+        base.mark_rect(cornerRadius=6, opacity=0.16, strokeWidth=2, strokeOpacity=0.9)
         .encode(
-            y=alt.Y("top:Q", scale=alt.Scale(domain=[0, 6]), axis=None),
-            y2=alt.Y2("bottom:Q"),
-            color=alt.condition(
-                alt.datum.is_bottleneck, alt.value(BOTTLENECK_COLOUR), alt.value(STAGE_COLOUR)
-            ),
-            stroke=alt.condition(
-                alt.datum.is_bottleneck, alt.value(BOTTLENECK_COLOUR), alt.value(STAGE_COLOUR)
-            ),
+            x=alt.X("left:Q", scale=x_scale, axis=None),
+            x2="right:Q",
+            y=alt.Y("top:Q", scale=y_scale, axis=None),
+            y2="bottom:Q",
+            color=colour,
+            stroke=colour,
         )
-        .transform_calculate(top="5.6", bottom="0.4")
+        .transform_calculate(top="5.7", bottom="0.3")
     )
     layers: list[alt.Chart] = [boxes]
-    for field, height, weight in (
-        ("stage", 4.8, "bold"),
-        ("lt", 3.7, "normal"),
-        ("pt", 2.9, "normal"),
-        ("ca", 2.1, "normal"),
-        ("items", 1.3, "normal"),
-    ):
+    for field, height in (("stage", 4.8), ("lt", 3.7), ("pt", 2.8), ("ca", 1.9), ("items", 1.0)):
         layers.append(
-            base.mark_text(fontSize=13 if field == "stage" else 12, fontWeight=weight)
+            base.mark_text(
+                fontSize=14 if field == "stage" else 13,
+                fontWeight="bold" if field == "stage" else "normal",
+                limit=170,
+            )
             .encode(
-                y=alt.Y("height:Q", scale=alt.Scale(domain=[0, 6]), axis=None),
+                x=alt.X("centre:Q", scale=x_scale, axis=None),
+                y=alt.Y("height:Q", scale=y_scale, axis=None),
                 text=f"{field}:N",
                 color=alt.condition(
                     alt.datum.is_bottleneck, alt.value(BOTTLENECK_COLOUR), alt.value("#31333f")
@@ -669,6 +690,16 @@ def value_stream_map_chart(stages: pd.DataFrame, bottleneck: str | None) -> alt.
             )
             .transform_calculate(height=str(height))
         )
+    arrows = (
+        alt.Chart(frame[frame["position"] < stage_count - 1])
+        .mark_text(text="➜", fontSize=20, color="#7b8fa6")
+        .encode(
+            x=alt.X("arrow:Q", scale=x_scale, axis=None),
+            y=alt.Y("middle:Q", scale=y_scale, axis=None),
+        )
+        .transform_calculate(middle="3")
+    )
+    layers.append(arrows)
     return alt.layer(*layers).properties(height=170)
 
 
@@ -700,7 +731,13 @@ def value_stream_timeline_chart(stages: pd.DataFrame, bottleneck: str | None) ->
         .encode(
             x=alt.X(
                 "position:O",
-                axis=alt.Axis(labelExpr=label_expr, labelAngle=0, title="Stage"),
+                axis=alt.Axis(
+                    labelExpr=label_expr,
+                    labelAngle=0,
+                    labelOverlap=False,
+                    labelLimit=160,
+                    title="Stage",
+                ),
             ),
             y=alt.Y("value:Q", stack="zero", title=f"Median per stage ({unit})"),
             color=alt.Color(

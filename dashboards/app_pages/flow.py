@@ -297,7 +297,7 @@ for stream_id in stream_ids:
             f"p95 {duration_or_dash(first['sle_p95_s'])}"
         )
     st.caption(f"As of {timestamp(first['as_of'], timezone)}; {sle}.")
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     left.altair_chart(charts.aging_wip_chart(items), width="stretch")
     right.dataframe(
         pd.DataFrame(
@@ -374,13 +374,17 @@ for stream_id in stream_ids:
             for items_count, one in for_items.groupby("items", sort=True):
                 is_wip = bool(one["is_wip_target"].fillna(False).any())
                 target = {
-                    "Items": f"{int(items_count)} (the work in progress)"
+                    "Items": f"{int(items_count)} (work in progress)"
                     if is_wip
                     else str(int(items_count))
                 }
                 for confidence, day in zip(one["confidence"], one["target_date"], strict=True):
                     target[f"{confidence * 100:.0f} %"] = (
-                        "not within the horizon" if pd.isna(day) else f"{day:%a %d %b %Y}"
+                        "not reached" if pd.isna(day) else f"{day:%d %b %Y}"
                     )
                 targets.append(target)
             st.dataframe(pd.DataFrame(targets), hide_index=True, width="stretch")
+            st.caption(
+                "The date by which that many items are done in at least that share of the "
+                "trials; *not reached*: fewer trials got there within the simulated years."
+            )

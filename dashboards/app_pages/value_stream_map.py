@@ -126,18 +126,19 @@ for map_name in MAPS:
     row = summary.iloc[0]
     stages = queries.vsm_stages(map_name, stream_id, grain, period)
     bottleneck = str(row["bottleneck"]) if pd.notna(row["bottleneck"]) else None
-    cards = st.columns(5)
+    cards = st.columns([1, 1, 1, 1, 1.8])
     cards[0].metric(
-        "Total lead time",
+        "Lead time",
         duration_or_dash(row["total_lt_median_s"]),
-        help="The sum of the stages' median lead times: a typical item's way through the map.",
+        help="The total lead time of the map: the sum of the stages' median lead times, a "
+        "typical item's way through the map.",
         border=True,
     )
     cards[0].caption(f"sum of {count_of(int(row['stages']), 'stage')}' medians")
     cards[1].metric(
-        "Total process time",
+        "Process time",
         duration_or_dash(row["total_pt_median_s"]),
-        help="The sum of the stages' median process times.",
+        help="The total process time of the map: the sum of the stages' median process times.",
         border=True,
     )
     cards[1].caption("sum of the stages' medians")
@@ -166,9 +167,8 @@ for map_name in MAPS:
     )
     cards[4].caption(f"median wait {duration_or_dash(row['bottleneck_wait_median_s'])}")
     st.altair_chart(charts.value_stream_map_chart(stages, bottleneck), width="stretch")
-    left, right = st.columns([2, 3])
-    left.altair_chart(charts.value_stream_timeline_chart(stages, bottleneck), width="stretch")
-    right.dataframe(
+    st.altair_chart(charts.value_stream_timeline_chart(stages, bottleneck), width="stretch")
+    st.dataframe(
         pd.DataFrame(
             {
                 "Stage": [
