@@ -80,19 +80,40 @@ if not periods:
     st.stop()
 
 
+bounds = queries.week_bounds()
+week_in_progress = bounds[1] if bounds else None
+
+
+def _in_progress(day: date) -> bool:
+    """Whether a week, month or quarter holds the week the marts were refreshed in."""
+    if week_in_progress is None or grain == "day":
+        return False
+    if grain == "week":
+        return day == week_in_progress
+    months = 1 if grain == "month" else 3
+    end_month = day.month - 1 + months
+    period_end = date(day.year + end_month // 12, end_month % 12 + 1, 1)
+    return day <= week_in_progress < period_end
+
+
 def _period_label(day: date) -> str:
     if grain == "day":
-        return f"{day:%a %d %b %Y}"
-    if grain == "week":
-        return f"Week of {day:%d %b %Y} (W{day.isocalendar().week:02d})"
-    if grain == "month":
-        return f"{day:%B %Y}"
-    return f"Q{(day.month - 1) // 3 + 1} {day:%Y}"
+        label = f"{day:%a %d %b %Y}"
+    elif grain == "week":
+        label = f"Week of {day:%d %b %Y} (W{day.isocalendar().week:02d})"
+    elif grain == "month":
+        label = f"{day:%B %Y}"
+    else:
+        label = f"Q{(day.month - 1) // 3 + 1} {day:%Y}"
+    return f"{label}, in progress" if _in_progress(day) else label
 
 
+# The latest complete period by default, as on the DORA page.
+complete = [day for day in periods if not _in_progress(day)]
 period = pick_period.selectbox(
     "Period shown",
     periods,
+    index=periods.index(complete[0]) if complete else 0,
     format_func=_period_label,
     key=f"vsm_period_{stream_id}_{grain}",
 )
