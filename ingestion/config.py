@@ -236,7 +236,8 @@ class Defaults(_Section):
     attribution_window_hours: int = Field(DEFAULT_ATTRIBUTION_WINDOW_HOURS, gt=0)
     hotfix_labels: list[HotfixMarker] = list(DEFAULT_HOTFIX_LABELS)
     hotfix_branch_prefixes: list[HotfixMarker] = list(DEFAULT_HOTFIX_BRANCH_PREFIXES)
-    flow: FlowSettings = FlowSettings(type_rules=_default_type_rules())
+    # type_rules None: the rules of metrics.md section 3 (DEFAULT_FLOW_TYPE_RULES)
+    flow: FlowSettings = FlowSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -512,7 +513,9 @@ class VsmConfig(_Section):
         for vs in self.value_streams:
             rules = vs.flow.type_rules
             if rules is None:
-                rules = self.defaults.flow.type_rules or []
+                rules = self.defaults.flow.type_rules
+            if rules is None:
+                rules = _default_type_rules()
             for order, rule in enumerate(rules, start=1):
                 rows.extend(
                     ResolvedFlowTypeRule(

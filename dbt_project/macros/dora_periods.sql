@@ -22,8 +22,8 @@
 
 {#- The slices (default var('dora_slices'): value_stream, team, service), as a derived
     table with one column `slice`. -#}
-{% macro dora_slice_names() -%}
-    {%- for slice in var('dora_slices') %}
+{% macro dora_slice_names(slices=none) -%}
+    {%- for slice in slices or var('dora_slices') %}
     select '{{ slice }}' as slice
     {%- if not loop.last %}
     union all
@@ -44,33 +44,45 @@
 {%- endmacro %}
 
 
+{#- The column of a slice: value_stream_id, team_id, else the slice's own name (service,
+    flow_item_type). -#}
+{% macro dora_slice_column(slice) -%}
+    {{- {'value_stream': 'value_stream_id', 'team': 'team_id'}.get(slice, slice) -}}
+{%- endmacro %}
+
+
+{#- The slice value of row `alias` for the slice named by `slice_column`, over `slices`. -#}
+{% macro dora_slice_value(slice_column, alias, slices) -%}
+    case {{ slice_column }}
+        {%- for slice in slices %}
+        when '{{ slice }}' then {{ alias }}.{{ dora_slice_column(slice) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+
 {#- Every column of `relation` (a CTE or relation with value_stream_id, team_id, service and
     `local_timestamp_column`, a naive timestamp in the stream's timezone) plus grain,
     period_start, slice and slice_value: each row once per grain and per slice it belongs
     to (a row without a team is left out of the team slice, one without a service out of
-    the service slice). `grains` overrides var('dora_grains'). -#}
-{% macro dora_slices(relation, local_timestamp_column, grains=none) -%}
+    the service slice). `grains` overrides var('dora_grains'); `slices` overrides
+    var('dora_slices') (a slice other than value_stream and team reads the column of its
+    own name, e.g. flow_item_type). -#}
+{% macro dora_slices(relation, local_timestamp_column, grains=none, slices=none) -%}
+    {%- set slices = slices or var('dora_slices') -%}
     select
         sliced_rows.*,
         grains.grain,
         {{ dora_period_start('grains.grain', 'sliced_rows.' ~ local_timestamp_column) }}
             as period_start,
         slices.slice,
-        case slices.slice
-            when 'value_stream' then sliced_rows.value_stream_id
-            when 'team' then sliced_rows.team_id
-            else sliced_rows.service
-        end as slice_value
+        {{ dora_slice_value('slices.slice', 'sliced_rows', slices) }} as slice_value
     from {{ relation }} as sliced_rows
     cross join ({{ dora_grains(grains) }}) as grains
-    cross join ({{ dora_slice_names() }}) as slices
+    cross join ({{ dora_slice_names(slices) }}) as slices
     where
         sliced_rows.value_stream_id is not null
-        and case slices.slice
-            when 'value_stream' then sliced_rows.value_stream_id
-            when 'team' then sliced_rows.team_id
-            else sliced_rows.service
-        end is not null
+        and {{ dora_slice_value('slices.slice', 'sliced_rows', slices) }} is not null
 {%- endmacro %}
 
 

@@ -464,3 +464,114 @@ def test_work_map_stages_inherit_the_defaults_or_replace_them(tmp_path):
         """,
     )
     assert len(problems) == 1 and "value_streams[0].flow.stages[1]" in problems[0]
+
+
+FLOW = """\
+defaults:
+  flow:
+    status_states: {Awaiting Deploy: waiting, Ready for QA: waiting}
+value_streams:
+  - id: payments
+    name: Payments
+    flow:
+      status_states: {READY for QA: active}
+    teams:
+      - {id: checkout, name: Checkout, jira_projects: [CHK, PAY]}
+      - {id: billing, name: Billing, jira_projects: [BIL]}
+  - id: storefront
+    name: Storefront
+    flow:
+      type_rules:
+        - {type: risk, match: [CVE, security]}
+        - {type: feature, match: [story, epic-child]}
+    teams:
+      - {id: catalog, name: Catalog}
+"""
+
+
+def test_flow_settings_resolve_per_value_stream(tmp_path):
+    config = load_config(write(tmp_path, FLOW))
+
+    payments = [
+        (r.rule_order, r.flow_item_type, r.match_text)
+        for r in config.flow_type_rules()
+        if r.value_stream_id == "payments"
+    ]
+    # the default rules of metrics.md section 3, in order
+    assert payments[0] == (1, "feature", "story")
+    assert (4, "debt", "tech debt") in payments
+    assert [t for _, t, _ in payments].count("defect") == 3
+    storefront = [
+        (r.rule_order, r.flow_item_type, r.match_text)
+        for r in config.flow_type_rules()
+        if r.value_stream_id == "storefront"
+    ]
+    # a stream's own rules replace the defaults; words lowercase, '-' as a space
+    assert storefront == [
+        (1, "risk", "cve"),
+        (1, "risk", "security"),
+        (2, "feature", "story"),
+        (2, "feature", "epic child"),
+    ]
+    states = {(r.value_stream_id, r.status_name): r.flow_state for r in config.flow_status_states()}
+    # a stream's entries are added to the defaults' and win on the same name (any case)
+    assert states == {
+        ("payments", "awaiting deploy"): "waiting",
+        ("payments", "ready for qa"): "active",
+        ("storefront", "awaiting deploy"): "waiting",
+        ("storefront", "ready for qa"): "waiting",
+    }
+    assert [(p.project_key, p.team_id, p.value_stream_id) for p in config.jira_projects()] == [
+        ("CHK", "checkout", "payments"),
+        ("PAY", "checkout", "payments"),
+        ("BIL", "billing", "payments"),
+    ]
+
+
+def test_flow_setting_mistakes_are_named(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        value_streams:
+          - id: payments
+            name: Payments
+            flow:
+              status_states: {Review: doing}
+              type_rules:
+                - {type: story, match: [story]}
+                - {type: defect, match: []}
+            teams:
+              - {id: checkout, name: Checkout, jira_projects: [CHK, chk]}
+              - {id: billing, name: Billing, jira_projects: [CHK]}
+        """,
+    ) == [
+        "valuestream.yml: value_streams[0].flow.type_rules[0].type: expected one of feature, "
+        'defect, risk, debt, got "story"',
+        "valuestream.yml: value_streams[0].flow.type_rules[1].match: List should have at least "
+        "1 item after validation, not 0",
+        "valuestream.yml: value_streams[0].flow.status_states.Review: expected one of new, "
+        'waiting, active, done, canceled, got "doing"',
+        "valuestream.yml: value_streams[0].teams[0].jira_projects[1]: expected a Jira "
+        'project key such as "CHK", got "chk"',
+    ]
+
+
+def test_a_jira_project_belongs_to_one_team(tmp_path):
+    assert errors(
+        tmp_path,
+        """\
+        value_streams:
+          - id: payments
+            name: Payments
+            teams:
+              - {id: checkout, name: Checkout, jira_projects: [CHK]}
+          - id: storefront
+            name: Storefront
+            teams:
+              - {id: catalog, name: Catalog, jira_projects: [CAT, CHK]}
+        """,
+    ) == [
+        'valuestream.yml: value_streams[1].teams[0].jira_projects[1]: Jira project "CHK" is '
+        "already listed at value_streams[0].teams[0].jira_projects[0]; a project belongs to "
+        "one team"
+    ]

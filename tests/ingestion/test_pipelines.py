@@ -52,6 +52,34 @@ def test_config_tables_are_loaded_and_replaced(tmp_path):
             "select repository, owner, name, value_stream_id, team_id, service"
             " from raw_config.repositories order by 1"
         ).fetchall()
+        projects = con.sql(
+            "select project_key, team_id, value_stream_id from raw_config.jira_projects order by 1"
+        ).fetchall()
+        rules = con.sql(
+            "select rule_order, flow_item_type, match_text from raw_config.flow_type_rules"
+            " where value_stream_id = 'storefront' order by 1, 3"
+        ).fetchall()
+    assert projects == [
+        ("BIL", "billing", "payments"),
+        ("CAT", "catalog", "storefront"),
+        ("CHK", "checkout", "payments"),
+        ("SRC", "search", "storefront"),
+    ]
+    assert rules == [
+        (1, "feature", "feature"),
+        (1, "feature", "improvement"),
+        (1, "feature", "requirement"),
+        (1, "feature", "story"),
+        (2, "defect", "bug"),
+        (2, "defect", "defect"),
+        (2, "defect", "problem"),
+        (3, "risk", "compliance"),
+        (3, "risk", "security"),
+        (3, "risk", "vulnerability"),
+        (4, "debt", "chore"),
+        (4, "debt", "refactor"),
+        (4, "debt", "tech debt"),
+    ]
     assert streams == [
         ("payments", "Payments", "UTC", "^prod(uction)?$", 24, '["hotfix"]', '["hotfix/"]'),
         (
