@@ -2,7 +2,9 @@
 -- applies to it (metrics.md 4): coding (first commit -> opened), pickup (opened -> first
 -- review), review (first review -> merge), deploy (merge -> production deployment). Coding
 -- and review are process time; pickup and deploy are waiting. An unreviewed pull request
--- has no pickup nor review row.
+-- has no pickup nor review row, and a negative stage time (a commit authored after the
+-- pull request was opened: clock skew or rewritten history, as for the change lead time)
+-- has no row: it would subtract time from the map.
 with
 
 pull_requests as (
@@ -50,7 +52,7 @@ stages as (
         coding_seconds as process_time_s,
         cast(null as boolean) as is_complete_accurate
     from localized
-    where coding_seconds is not null
+    where coding_seconds >= 0
     union all
     select
         pull_request_key,
@@ -62,7 +64,7 @@ stages as (
         0.0 as process_time_s,
         cast(null as boolean) as is_complete_accurate
     from localized
-    where pickup_seconds is not null
+    where pickup_seconds >= 0
     union all
     select
         pull_request_key,
@@ -74,7 +76,7 @@ stages as (
         review_seconds as process_time_s,
         is_approved_first_time as is_complete_accurate
     from localized
-    where review_seconds is not null
+    where review_seconds >= 0
     union all
     select
         pull_request_key,
@@ -86,7 +88,7 @@ stages as (
         0.0 as process_time_s,
         cast(null as boolean) as is_complete_accurate
     from localized
-    where deploy_seconds is not null
+    where deploy_seconds >= 0
 
 ),
 
