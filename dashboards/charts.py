@@ -414,10 +414,18 @@ def _rules(lines: dict[str, float], divisor: float, field: str) -> alt.LayerChar
     rules = base.mark_rule(strokeDash=[6, 3], color=TRAILING_LINE_COLOUR).encode(
         tooltip=[alt.Tooltip("line:N", title="Line"), alt.Tooltip(f"{field}:Q", format=".2f")]
     )
-    labels = base.mark_text(
+    # p85 is labelled under its line, the others above, so close lines keep legible labels.
+    above = base.transform_filter(alt.datum.line != "p85").mark_text(
         align="left", baseline="bottom", dy=-2, color=TRAILING_LINE_COLOUR
-    ).encode(text="line:N", x=alt.value(4))
-    return alt.layer(rules, labels)
+    )
+    below = base.transform_filter(alt.datum.line == "p85").mark_text(
+        align="left", baseline="top", dy=2, color=TRAILING_LINE_COLOUR
+    )
+    return alt.layer(
+        rules,
+        above.encode(text="line:N", x=alt.value(4)),
+        below.encode(text="line:N", x=alt.value(4)),
+    )
 
 
 def flow_time_control_chart(items: pd.DataFrame, timezone: str) -> alt.LayerChart:
@@ -566,8 +574,8 @@ def aging_wip_chart(items: pd.DataFrame) -> alt.LayerChart:
         )
     )
     if not lines:
-        return alt.layer(points).properties(height=280)
-    return alt.layer(points, _rules(lines, divisor, "age")).properties(height=280)
+        return alt.layer(points).properties(height=320)
+    return alt.layer(points, _rules(lines, divisor, "age")).properties(height=320)
 
 
 CONFIDENCE_COLOURS = ["#3d7cc9", "#f59f45", "#d8423a"]
