@@ -90,6 +90,12 @@ navigation = st.navigation(
     [
         st.Page("app_pages/overview.py", title="Overview", icon=":material/home:", default=True),
         st.Page("app_pages/dora.py", title="DORA", icon=":material/rocket_launch:"),
+        st.Page("app_pages/flow.py", title="Flow", icon=":material/waterfall_chart:"),
+        st.Page(
+            "app_pages/value_stream_map.py",
+            title="Value stream map",
+            icon=":material/account_tree:",
+        ),
     ]
 )
 

@@ -253,21 +253,19 @@ def dora_bands() -> pd.DataFrame:
     )
 
 
-def metric_periods(
-    metric: str,
+def _mart_periods(
+    table: str,
     value_stream_ids: Sequence[str],
     grain: str,
     slice_name: str,
     first_day: date,
     last_day: date,
+    extra_filter: str = "",
 ) -> pd.DataFrame:
-    """Rows of one DORA metric mart for the streams, grain and slice, whose period starts
-    between first_day and last_day (inclusive); the time to restore keeps priority 'all'.
-    Adds `period_in_progress` (the slice's latest period, not over yet)."""
-    if metric not in DORA_MARTS or grain not in GRAINS or slice_name not in SLICES:
-        raise ValueError(f"unknown metric, grain or slice: {metric!r}, {grain!r}, {slice_name!r}")
-    table = DORA_MARTS[metric]
-    priority = "and m.priority = 'all'" if metric == "time_to_restore" else ""
+    """Rows of a metric mart (grain, period_start, slice, value_stream_id, slice_value, ...)
+    for the streams, grain and slice whose period starts between first_day and last_day,
+    with `slice_label` (a team's name, else the slice value) and `period_in_progress`
+    (the slice's latest period, not over yet)."""
     frame = run_query(
         f"""
         select
@@ -287,7 +285,7 @@ def metric_periods(
         where m.grain = ? and m.slice = ?
           and list_contains(?, m.value_stream_id)
           and m.period_start between ? and ?
-          {priority}
+          {extra_filter}
         order by m.value_stream_name, slice_label, m.period_start
         """,
         [grain, slice_name, grain, slice_name, list(value_stream_ids), first_day, last_day],
@@ -295,6 +293,25 @@ def metric_periods(
     frame = _as_dates(frame, "period_start")
     frame["period_in_progress"] = frame["period_in_progress"].astype(bool)
     return frame
+
+
+def metric_periods(
+    metric: str,
+    value_stream_ids: Sequence[str],
+    grain: str,
+    slice_name: str,
+    first_day: date,
+    last_day: date,
+) -> pd.DataFrame:
+    """Rows of one DORA metric mart for the streams, grain and slice, whose period starts
+    between first_day and last_day (inclusive); the time to restore keeps priority 'all'.
+    Adds `period_in_progress` (the slice's latest period, not over yet)."""
+    if metric not in DORA_MARTS or grain not in GRAINS or slice_name not in SLICES:
+        raise ValueError(f"unknown metric, grain or slice: {metric!r}, {grain!r}, {slice_name!r}")
+    priority = "and m.priority = 'all'" if metric == "time_to_restore" else ""
+    return _mart_periods(
+        DORA_MARTS[metric], value_stream_ids, grain, slice_name, first_day, last_day, priority
+    )
 
 
 def dora_headline(
@@ -459,3 +476,247 @@ def week_incidents(value_stream_id: str, week_start: date) -> pd.DataFrame:
         [week_start, week_start, value_stream_id, week_start, week_start],
     )
     return _as_utc(frame, "started_at", "resolved_at", "deployment_finished_at")
+
+
+# ---------------------------------------------------------------------------------------
+# Flow (metrics.md 3): the metrics per period and slice, their headline over the picked
+# weeks, every completed item, the cumulative flow, aging work in progress and the forecast.
+
+FLOW_MARTS = {
+    "velocity": "mart_flow_velocity",
+    "distribution": "mart_flow_distribution",
+    "flow_time": "mart_flow_time",
+    "efficiency": "mart_flow_efficiency",
+    "load": "mart_flow_load",
+}
+FLOW_SLICES = ("value_stream", "team", "flow_item_type")
+FLOW_TABLES = (
+    "fct_work_items",
+    "fct_flow_daily",
+    "mart_flow_aging_wip",
+    "mart_flow_forecast",
+    *FLOW_MARTS.values(),
+)
+# The value stream map's marts, by map: (stages, summary).
+VSM_MARTS = {
+    "work": ("mart_value_stream_map_work", "mart_value_stream_map_work_summary"),
+    "delivery": ("mart_value_stream_map_delivery", "mart_value_stream_map_delivery_summary"),
+}
+
+
+def missing_tables(names: Sequence[str]) -> list[str]:
+    """Which of the tables are not in the published marts (published by an older version)."""
+    frame = run_query(
+        "select table_name from information_schema.tables where list_contains(?, table_name)",
+        [list(names)],
+    )
+    present = set(frame["table_name"])
+    return [name for name in names if name not in present]
+
+
+def flow_periods(
+    metric: str,
+    value_stream_ids: Sequence[str],
+    grain: str,
+    slice_name: str,
+    first_day: date,
+    last_day: date,
+) -> pd.DataFrame:
+    """Rows of one flow metric mart for the streams, grain and slice (value stream, team or
+    flow item type) whose period starts between first_day and last_day (inclusive)."""
+    if metric not in FLOW_MARTS or grain not in GRAINS or slice_name not in FLOW_SLICES:
+        raise ValueError(f"unknown metric, grain or slice: {metric!r}, {grain!r}, {slice_name!r}")
+    return _mart_periods(
+        FLOW_MARTS[metric], value_stream_ids, grain, slice_name, first_day, last_day
+    )
+
+
+def flow_headline(
+    value_stream_ids: Sequence[str], first_week: date, last_week: date
+) -> pd.DataFrame:
+    """Per stream, the flow metrics over the picked weeks, recomputed from the work items
+    completed in them (by completion, stream timezone; canceled and non-flow items left
+    out): items completed, flow time median/p85/p95, time-weighted efficiency; the mean
+    end-of-day flow load over the measured days of the weeks; the flow items it has at all
+    and those in flight now."""
+    local_week = "cast(date_trunc('week', " + _LOCAL.format(column="w.completed_at") + ") as date)"
+    frame = run_query(
+        f"""
+        with
+        completed as (
+            select w.value_stream_id, count(*) as items_completed,
+                quantile_cont(w.flow_time_s, 0.5) as flow_time_median_s,
+                quantile_cont(w.flow_time_s, 0.85) as flow_time_p85_s,
+                quantile_cont(w.flow_time_s, 0.95) as flow_time_p95_s,
+                sum(w.active_time_s) as active_s, sum(w.flow_time_s) as flow_s
+            from fct_work_items as w
+            join dim_value_streams as vs on vs.value_stream_id = w.value_stream_id
+            where w.is_flow_item and not w.is_canceled and w.completed_at is not null
+              and list_contains(?, w.value_stream_id)
+              and {local_week} between ? and ?
+            group by w.value_stream_id
+        ),
+        items as (
+            select value_stream_id, count(*) as flow_items,
+                count(*) filter (where flow_state in ('active', 'waiting')) as in_flight_now
+            from fct_work_items
+            where is_flow_item and not is_canceled and list_contains(?, value_stream_id)
+            group by value_stream_id
+        ),
+        load as (
+            select value_stream_id,
+                sum(flow_load * days_measured) / nullif(sum(days_measured), 0) as flow_load,
+                sum(days_measured) as days_measured
+            from mart_flow_load
+            where grain = 'week' and slice = 'value_stream'
+              and list_contains(?, value_stream_id) and period_start between ? and ?
+            group by value_stream_id
+        )
+        select vs.value_stream_id, vs.value_stream_name,
+            coalesce(i.flow_items, 0) as flow_items,
+            coalesce(i.in_flight_now, 0) as in_flight_now,
+            coalesce(c.items_completed, 0) as items_completed,
+            c.flow_time_median_s, c.flow_time_p85_s, c.flow_time_p95_s,
+            c.active_s / nullif(c.flow_s, 0) as flow_efficiency,
+            l.flow_load, coalesce(l.days_measured, 0) as days_measured
+        from dim_value_streams as vs
+        left join completed as c on c.value_stream_id = vs.value_stream_id
+        left join items as i on i.value_stream_id = vs.value_stream_id
+        left join load as l on l.value_stream_id = vs.value_stream_id
+        where list_contains(?, vs.value_stream_id)
+        order by vs.value_stream_name, vs.value_stream_id
+        """,
+        [
+            list(value_stream_ids),
+            first_week,
+            last_week,
+            list(value_stream_ids),
+            list(value_stream_ids),
+            first_week,
+            last_week,
+            list(value_stream_ids),
+        ],
+    )
+    for column in ("flow_items", "in_flight_now", "items_completed", "days_measured"):
+        frame[column] = frame[column].astype(int)
+    return frame
+
+
+def completed_work_items(
+    value_stream_ids: Sequence[str], first_week: date, last_week: date
+) -> pd.DataFrame:
+    """Every flow item completed in the picked weeks (by completion, stream timezone), with
+    its flow time, active time and efficiency: the points of the flow time control chart."""
+    local_week = "cast(date_trunc('week', " + _LOCAL.format(column="w.completed_at") + ") as date)"
+    frame = run_query(
+        f"""
+        select w.work_item_key, w.value_stream_id, vs.value_stream_name, w.team_id,
+            w.flow_item_type, w.issue_type, w.work_started_at, w.completed_at,
+            w.flow_time_s, w.active_time_s, w.flow_efficiency, w.reopen_count
+        from fct_work_items as w
+        join dim_value_streams as vs on vs.value_stream_id = w.value_stream_id
+        where w.is_flow_item and not w.is_canceled and w.completed_at is not null
+          and w.flow_time_s is not null
+          and list_contains(?, w.value_stream_id)
+          and {local_week} between ? and ?
+        order by vs.value_stream_name, w.completed_at, w.work_item_key
+        """,
+        [list(value_stream_ids), first_week, last_week],
+    )
+    return _as_utc(frame, "work_started_at", "completed_at")
+
+
+def cumulative_flow(
+    value_stream_ids: Sequence[str], first_day: date, last_day: date
+) -> pd.DataFrame:
+    """Flow items per stream, local day and flow state at the end of each day (the
+    cumulative flow diagram), between first_day and last_day."""
+    frame = run_query(
+        """
+        select d.value_stream_id, vs.value_stream_name, d.flow_date, d.flow_state,
+            sum(d.items) as items
+        from fct_flow_daily as d
+        join dim_value_streams as vs on vs.value_stream_id = d.value_stream_id
+        where list_contains(?, d.value_stream_id) and d.flow_date between ? and ?
+        group by all
+        order by vs.value_stream_name, d.flow_date, d.flow_state
+        """,
+        [list(value_stream_ids), first_day, last_day],
+    )
+    frame = _as_dates(frame, "flow_date")
+    frame["items"] = frame["items"].astype(int)
+    return frame
+
+
+def aging_wip(value_stream_ids: Sequence[str]) -> pd.DataFrame:
+    """The flow items in flight now with their age and the service level expectation
+    (p50/p85/p95 flow time of the last 90 days) of their stream, oldest first."""
+    frame = run_query(
+        """
+        select work_item_key, value_stream_id, value_stream_name, team_id, flow_item_type,
+            issue_type, status_name, flow_state, is_flagged, work_started_at, age_s,
+            sle_items, sle_p50_s, sle_p85_s, sle_p95_s, age_band, as_of
+        from mart_flow_aging_wip
+        where list_contains(?, value_stream_id)
+        order by value_stream_name, age_s desc, work_item_key
+        """,
+        [list(value_stream_ids)],
+    )
+    return _as_utc(frame, "work_started_at", "as_of")
+
+
+def flow_forecast(value_stream_ids: Sequence[str]) -> pd.DataFrame:
+    """The Monte Carlo forecast rows of the streams (both questions, every confidence)."""
+    frame = run_query(
+        """
+        select f.*, vs.value_stream_name
+        from mart_flow_forecast as f
+        join dim_value_streams as vs on vs.value_stream_id = f.value_stream_id
+        where list_contains(?, f.value_stream_id)
+        order by vs.value_stream_name, f.question, f.items, f.target_date, f.confidence
+        """,
+        [list(value_stream_ids)],
+    )
+    return _as_dates(frame, "as_of_date", "target_date", "history_start", "history_end")
+
+
+# ---------------------------------------------------------------------------------------
+# Value stream map (metrics.md 4): the work map and the delivery map per period.
+
+
+def vsm_summaries(
+    map_name: str, value_stream_ids: Sequence[str], grain: str, first_day: date, last_day: date
+) -> pd.DataFrame:
+    """The map's summary rows (one per stream and period with stages) in the range."""
+    if map_name not in VSM_MARTS or grain not in GRAINS:
+        raise ValueError(f"unknown map or grain: {map_name!r}, {grain!r}")
+    frame = run_query(
+        f"""
+        select s.*, vs.value_stream_name
+        from {VSM_MARTS[map_name][1]} as s
+        join dim_value_streams as vs on vs.value_stream_id = s.value_stream_id
+        where s.grain = ? and list_contains(?, s.value_stream_id)
+          and s.period_start between ? and ?
+        order by vs.value_stream_name, s.period_start
+        """,
+        [grain, list(value_stream_ids), first_day, last_day],
+    )
+    return _as_dates(frame, "period_start")
+
+
+def vsm_stages(map_name: str, value_stream_id: str, grain: str, period_start: date) -> pd.DataFrame:
+    """The stages of one stream's map in one period, left to right."""
+    if map_name not in VSM_MARTS or grain not in GRAINS:
+        raise ValueError(f"unknown map or grain: {map_name!r}, {grain!r}")
+    frame = run_query(
+        f"""
+        select stage_name, stage_order, items, lt_median_s, lt_sum_s, pt_median_s, pt_sum_s,
+            wait_median_s, wait_sum_s, pct_complete_accurate
+        from {VSM_MARTS[map_name][0]}
+        where value_stream_id = ? and grain = ? and period_start = ?
+        order by stage_order, stage_name
+        """,
+        [value_stream_id, grain, period_start],
+    )
+    frame["items"] = frame["items"].astype(int)
+    return frame

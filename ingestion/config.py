@@ -214,7 +214,10 @@ class FlowSettings(_Section):
     `type_rules` replaces the ordered rules as a whole (None inherits them);
     `status_states` maps a status name (as Jira names it now, ignoring case) to a flow state
     and wins over the defaults from the status category; a value stream's entries are added
-    to those of `defaults.flow`.
+    to those of `defaults.flow`. `stages` lists the work map's stages (status names as Jira
+    names them now, ignoring case) from left to right (metrics.md section 4); a value
+    stream's list replaces the defaults' (None inherits it); statuses it does not name
+    follow, in the order items first reach them, which is also the order without a list.
     """
 
     type_rules: list[FlowTypeRule] | None = None
@@ -222,6 +225,7 @@ class FlowSettings(_Section):
         Annotated[str, AfterValidator(_check_status_name)],
         Annotated[str, AfterValidator(_check_flow_state)],
     ] = {}
+    stages: list[Annotated[str, AfterValidator(_check_status_name)]] | None = None
 
 
 class Defaults(_Section):
@@ -413,6 +417,16 @@ class ResolvedFlowStatusState(BaseModel):
     flow_state: str
 
 
+class ResolvedFlowStage(BaseModel):
+    """One configured work-map stage of a value stream; stage_position counts from 1."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value_stream_id: str
+    stage_position: int
+    status_name: str
+
+
 class ResolvedJiraProject(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -525,6 +539,19 @@ class VsmConfig(_Section):
             rows.extend(
                 ResolvedFlowStatusState(value_stream_id=vs.id, status_name=name, flow_state=state)
                 for name, state in merged.items()
+            )
+        return rows
+
+    def flow_stages(self) -> list[ResolvedFlowStage]:
+        """Each value stream's configured work-map stages in order (its own list, else the
+        defaults'), status names lowercase, each once."""
+        rows = []
+        for vs in self.value_streams:
+            stages = vs.flow.stages if vs.flow.stages is not None else self.defaults.flow.stages
+            names = dict.fromkeys(name.strip().lower() for name in stages or [])
+            rows.extend(
+                ResolvedFlowStage(value_stream_id=vs.id, stage_position=n, status_name=name)
+                for n, name in enumerate(names, start=1)
             )
         return rows
 

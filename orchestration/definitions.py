@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from ingestion.config import load_config
+from orchestration.assets.forecast import FORECAST_KEY, mart_flow_forecast
 from orchestration.assets.ingestion import WAREHOUSE_WRITE, build_ingestion_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.transform import dbt_models, dbt_resource
@@ -21,7 +22,8 @@ disable_telemetry()
 config = load_config(config_path())
 
 ingestion_assets = build_ingestion_assets(config)
-published_marts = build_publish_asset(mart_keys(dbt_models.keys))
+# The forecast writes its mart after dbt; the publish step waits for it too.
+published_marts = build_publish_asset([*mart_keys(dbt_models.keys), FORECAST_KEY])
 
 refresh_job = dg.define_asset_job(
     name="refresh",
@@ -46,7 +48,7 @@ hourly_refresh = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets, dbt_models, published_marts],
+    assets=[*ingestion_assets, dbt_models, mart_flow_forecast, published_marts],
     jobs=[refresh_job],
     schedules=[hourly_refresh],
     resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},

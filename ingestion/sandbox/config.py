@@ -1,11 +1,11 @@
 """A `valuestream.yml` describing a generated organisation, for any tier.
 
 The small tier is the organisation of the committed `valuestream.yml`; the larger tiers are
-generated, so their config is rendered here: value streams (id, name, timezone), teams (with
-their Jira projects), repositories (team, service), the GitHub, Jira (the organisation's
-projects), PagerDuty and files sources, and a deploy-workflow pattern for each repository
-that deploys through a GitHub Actions workflow (`Repository.deploy_via == "workflow"`,
-runs named `Deploy <env>`).
+generated, so their config is rendered here: value streams (id, name, timezone, the work
+map's stages in workflow order), teams (with their Jira projects), repositories (team,
+service), the GitHub, Jira (the organisation's projects), PagerDuty and files sources, and a
+deploy-workflow pattern for each repository that deploys through a GitHub Actions workflow
+(`Repository.deploy_via == "workflow"`, runs named `Deploy <env>`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ingestion.sandbox.jira.truth import stage_order
 from ingestion.sandbox.model import DEFAULT_PRODUCTION_PATTERN, Organisation
 
 # The name of a sandbox deploy workflow is `Deploy <environment>`: the text after the match
@@ -44,6 +45,12 @@ def sandbox_config(org: Organisation) -> dict[str, Any]:
         }
         if stream.production_pattern != DEFAULT_PRODUCTION_PATTERN:
             entry["production_pattern"] = stream.production_pattern
+        if org.jira is not None:
+            # the work map's stages in workflow order, as the stream's admin lists them
+            stages = stage_order(org.jira, stream.value_stream_id)
+            if stages:
+                names = [org.jira.statuses[status_id].name for status_id in stages]
+                entry["flow"] = {"stages": names}
         teams = []
         for team in org.teams:
             if team.value_stream_id != stream.value_stream_id:

@@ -377,8 +377,10 @@ def write_marts(
     value_streams: list[tuple[str, str, str]] = VALUE_STREAMS,
     deployments: list[tuple] = DEPLOYMENTS,
     weeks: list[tuple] = WEEKS,
+    with_flow: bool = True,
 ) -> Path:
-    """Write a published marts file (the tables the dashboards read, in `main`)."""
+    """Write a published marts file (the tables the dashboards read, in `main`); without
+    `with_flow`, as published before the flow metrics and the value stream map."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -446,6 +448,8 @@ def write_marts(
             rows,
         )
         _write_dora_facts(con, rows, value_streams)
+        if with_flow:
+            _write_flow_marts(con, value_streams)
         con.execute(
             """
             create table mart_dora_deployment_frequency (
@@ -491,3 +495,686 @@ def write_marts(
     finally:
         con.close()
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# Flow (metrics.md 3) and the value stream map (4). Payments has flow items; Storefront has
+# none (none of its teams names a Jira project). Every status history below is one flow
+# item's visits: (status, flow state, entered UTC, exited UTC or None = still there).
+#
+# Completed flow items (work start -> completion, active time):
+#   PAY-1 feature 2 Nov 09:00 -> 4 Nov 09:00   flow 172,800 s  active  86,400 s
+#   PAY-2 defect  3 Nov 10:00 -> 3 Nov 16:00   flow  21,600 s  active  21,600 s
+#   PAY-3 feature 5 Nov 00:00 -> 12 Nov 00:00  flow 604,800 s  active 172,800 s
+#   PAY-4 debt    10 Nov 12:00 -> 11 Nov 12:00 flow  86,400 s  active  43,200 s
+#   PAY-5 feature 16 Nov 09:00 -> 19 Nov 09:00 flow 259,200 s  active  86,400 s
+#   PAY-6 risk    9 Nov 09:00 -> 18 Nov 09:00  flow 777,600 s  active 129,600 s
+# All six weeks: 6 completed; flow times sorted 21,600, 86,400, 172,800, 259,200, 604,800,
+# 777,600: median (172,800 + 259,200) / 2 = 216,000 s = 2.5 d; p85 at 0.85 * 5 = 4.25:
+# 604,800 + 0.25 * 172,800 = 648,000 s = 7.5 d; p95 at 4.75: 734,400 s = 8.5 d;
+# efficiency 540,000 / 1,922,400 = 28.1 % (the mean of the items' ratios would be 46.4 %).
+# Weeks of 16 and 23 Nov: PAY-5 and PAY-6: median 518,400 s = 6.0 d, p85 699,840 s = 8.1 d,
+# p95 751,680 s = 8.7 d, efficiency 216,000 / 1,036,800 = 20.8 %.
+# In flight at the end of each day (active or waiting), 2 to 22 Nov:
+#   1 1 0 1 1 1 1 | 2 3 2 2 2 2 2 | 3 3 2 1 2 2 2  -> weekly loads 6/7, 15/7, 15/7;
+# the as-of instant (23 Nov 09:00) leaves no whole day in the week of 23 Nov. Mean over
+# all 21 measured days 36 / 21 = 1.7; over the week of 16 Nov 15 / 7 = 2.1.
+# PAY-7 was canceled, PAY-8 is an epic (not a flow item), PAY-11 waits in the backlog.
+FLOW_AS_OF = "2026-11-23 09:00"
+# key: (team, flow type or None, issue type, canceled, flagged, [visits])
+WORK_ITEMS: dict[str, tuple] = {
+    "PAY-1": (
+        "checkout",
+        "feature",
+        "Story",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-10-30 00:00", "2026-11-02 09:00"),
+            ("In Progress", "active", "2026-11-02 09:00", "2026-11-03 09:00"),
+            ("Ready for Review", "waiting", "2026-11-03 09:00", "2026-11-04 09:00"),
+            ("Done", "done", "2026-11-04 09:00", None),
+        ],
+    ),
+    "PAY-2": (
+        "checkout",
+        "defect",
+        "Bug",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-03 08:00", "2026-11-03 10:00"),
+            ("In Progress", "active", "2026-11-03 10:00", "2026-11-03 16:00"),
+            ("Done", "done", "2026-11-03 16:00", None),
+        ],
+    ),
+    "PAY-3": (
+        "billing",
+        "feature",
+        "Story",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-01 00:00", "2026-11-05 00:00"),
+            ("Selected for Development", "waiting", "2026-11-05 00:00", "2026-11-10 00:00"),
+            ("In Progress", "active", "2026-11-10 00:00", "2026-11-12 00:00"),
+            ("Done", "done", "2026-11-12 00:00", None),
+        ],
+    ),
+    "PAY-4": (
+        "billing",
+        "debt",
+        "Chore",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-09 00:00", "2026-11-10 12:00"),
+            ("In Progress", "active", "2026-11-10 12:00", "2026-11-11 00:00"),
+            ("Ready for Review", "waiting", "2026-11-11 00:00", "2026-11-11 12:00"),
+            ("Done", "done", "2026-11-11 12:00", None),
+        ],
+    ),
+    "PAY-5": (
+        "checkout",
+        "feature",
+        "Story",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-13 00:00", "2026-11-16 09:00"),
+            ("In Progress", "active", "2026-11-16 09:00", "2026-11-17 09:00"),
+            ("Ready for Review", "waiting", "2026-11-17 09:00", "2026-11-19 09:00"),
+            ("Done", "done", "2026-11-19 09:00", None),
+        ],
+    ),
+    "PAY-6": (
+        "checkout",
+        "risk",
+        "Vulnerability",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-06 00:00", "2026-11-09 09:00"),
+            ("In Progress", "active", "2026-11-09 09:00", "2026-11-10 09:00"),
+            ("Ready for Review", "waiting", "2026-11-10 09:00", "2026-11-17 21:00"),
+            ("In Progress", "active", "2026-11-17 21:00", "2026-11-18 09:00"),
+            ("Done", "done", "2026-11-18 09:00", None),
+        ],
+    ),
+    "PAY-7": (
+        "checkout",
+        "feature",
+        "Story",
+        True,
+        False,
+        [
+            ("Backlog", "new", "2026-11-02 00:00", "2026-11-10 00:00"),
+            ("In Progress", "active", "2026-11-10 00:00", "2026-11-11 00:00"),
+            ("Won't Do", "canceled", "2026-11-11 00:00", None),
+        ],
+    ),
+    "PAY-8": (
+        "checkout",
+        None,
+        "Epic",
+        False,
+        False,
+        [
+            ("In Progress", "active", "2026-11-01 00:00", "2026-11-12 00:00"),
+            ("Done", "done", "2026-11-12 00:00", None),
+        ],
+    ),
+    "PAY-9": (
+        "checkout",
+        "feature",
+        "Story",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-17 00:00", "2026-11-20 09:00"),
+            ("In Progress", "active", "2026-11-20 09:00", None),
+        ],
+    ),
+    # Flagged as an impediment from 14 Nov 09:00 while In Progress: waiting since then.
+    "PAY-10": (
+        "billing",
+        "defect",
+        "Bug",
+        False,
+        True,
+        [
+            ("Backlog", "new", "2026-11-10 00:00", "2026-11-12 09:00"),
+            ("In Progress", "active", "2026-11-12 09:00", "2026-11-14 09:00"),
+            ("In Progress", "waiting", "2026-11-14 09:00", None),
+        ],
+    ),
+    "PAY-11": (
+        "checkout",
+        "feature",
+        "Story",
+        False,
+        False,
+        [
+            ("Backlog", "new", "2026-11-15 00:00", None),
+        ],
+    ),
+}
+ACTIVE_SECONDS = {
+    "PAY-1": 86400.0,
+    "PAY-2": 21600.0,
+    "PAY-3": 172800.0,
+    "PAY-4": 43200.0,
+    "PAY-5": 86400.0,
+    "PAY-6": 129600.0,
+    "PAY-8": 950400.0,
+}
+# Week rows of the flow marts (value_stream slice, payments), counted from the items above.
+# (week, completed by type {type: n}, flow times, active sum, daily loads, in flight at end
+#  by type)
+FLOW_WEEKS = [
+    (
+        "2026-11-02",
+        {"feature": 1, "defect": 1},
+        [172800.0, 21600.0],
+        108000.0,
+        [1, 1, 0, 1, 1, 1, 1],
+        {"feature": 1},
+    ),
+    (
+        "2026-11-09",
+        {"feature": 1, "debt": 1},
+        [604800.0, 86400.0],
+        216000.0,
+        [2, 3, 2, 2, 2, 2, 2],
+        {"risk": 1, "defect": 1},
+    ),
+    (
+        "2026-11-16",
+        {"feature": 1, "risk": 1},
+        [259200.0, 777600.0],
+        216000.0,
+        [3, 3, 2, 1, 2, 2, 2],
+        {"defect": 1, "feature": 1},
+    ),
+]
+# Team slice of velocity: (week, team, completed by type).
+FLOW_TEAM_WEEKS = [
+    ("2026-11-02", "checkout", {"feature": 1, "defect": 1}),
+    ("2026-11-09", "billing", {"feature": 1, "debt": 1}),
+    ("2026-11-16", "checkout", {"feature": 1, "risk": 1}),
+]
+FLOW_TYPES = ["feature", "defect", "risk", "debt", "unclassified"]
+
+# The forecast of payments as of 23 Nov: (question, confidence, target date, items, wip).
+FORECAST = [
+    ("items_by_date", 0.5, "2026-11-29", 0, None),
+    ("items_by_date", 0.85, "2026-11-29", 0, None),
+    ("items_by_date", 0.95, "2026-11-29", 0, None),
+    ("items_by_date", 0.5, "2026-12-06", 1, None),
+    ("items_by_date", 0.85, "2026-12-06", 0, None),
+    ("items_by_date", 0.95, "2026-12-06", 0, None),
+    ("items_by_date", 0.5, "2026-12-13", 1, None),
+    ("items_by_date", 0.85, "2026-12-13", 1, None),
+    ("items_by_date", 0.95, "2026-12-13", 0, None),
+    ("date_for_items", 0.5, "2026-12-20", 2, True),
+    ("date_for_items", 0.85, "2027-01-17", 2, True),
+    ("date_for_items", 0.95, "2027-02-07", 2, True),
+    ("date_for_items", 0.5, "2027-04-11", 10, False),
+    ("date_for_items", 0.85, "2027-05-16", 10, False),
+    ("date_for_items", 0.95, "2027-06-13", 10, False),
+    ("date_for_items", 0.5, "2027-11-14", 25, False),
+    ("date_for_items", 0.85, "2028-01-09", 25, False),
+    ("date_for_items", 0.95, None, 25, False),
+]
+
+# The work map of payments, from the visits above that ended in each week:
+# week of 9 Nov: Backlog PAY-6 291,600, PAY-4 129,600, PAY-10 205,200 s (median 205,200);
+# Selected for Development PAY-3 432,000; In Progress PAY-6 86,400, PAY-4 43,200, PAY-3
+# 172,800 (median 86,400, all active; PAY-6 came back to it: %C&A 2/3); Ready for Review
+# PAY-4 43,200. Summary: total LT 1,404,000 s, PT 302,400 s, activity ratio 21.5 %,
+# medians 766,800 s (8.9 d) and 86,400 s (1.0 d), rolled %C&A 2/3, bottleneck Selected for
+# Development (median wait 432,000 s = 5.0 d).
+# week of 16 Nov: Backlog PAY-5 and PAY-9 291,600 s each; In Progress PAY-5 86,400, PAY-6
+# 43,200 (median 64,800); Ready for Review PAY-6 648,000 (came back to In Progress), PAY-5
+# 172,800 (median 410,400, %C&A 1/2). Summary: total LT 1,533,600 s, PT 129,600 s,
+# activity ratio 8.5 %, medians 766,800 s (8.9 d) and 64,800 s (18.0 h), rolled %C&A 50 %,
+# bottleneck Ready for Review (median wait 410,400 s = 4.8 d).
+# (week, stage, order, [lead times], active?, %C&A)
+WORK_MAP = [
+    ("2026-11-09", "Backlog", 0, [291600.0, 129600.0, 205200.0], False, 1.0),
+    ("2026-11-09", "Selected for Development", 1, [432000.0], False, 1.0),
+    ("2026-11-09", "In Progress", 2, [86400.0, 43200.0, 172800.0], True, 2 / 3),
+    ("2026-11-09", "Ready for Review", 3, [43200.0], False, 1.0),
+    ("2026-11-16", "Backlog", 0, [291600.0, 291600.0], False, 1.0),
+    ("2026-11-16", "In Progress", 2, [86400.0, 43200.0], True, 1.0),
+    ("2026-11-16", "Ready for Review", 3, [648000.0, 172800.0], False, 0.5),
+]
+# The delivery map of payments, week of 16 Nov: pull request #42 (coding 3,600 s, pickup
+# 1,800, review 7,200, deploy 600; approved first time); the week's change failure rate
+# 2 / 6, so deploy %C&A 4 / 6. Summary: LT 13,200 s (3.7 h), PT 10,800 s (3.0 h), activity
+# ratio 81.8 %, rolled %C&A 66.7 %, bottleneck pickup (median wait 1,800 s = 30 min).
+# (stage, order, seconds, process?, %C&A)
+DELIVERY_MAP = [
+    ("coding", 0, 3600.0, True, None),
+    ("pickup", 1, 1800.0, False, None),
+    ("review", 2, 7200.0, True, 1.0),
+    ("deploy", 3, 600.0, False, 4 / 6),
+]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    """percentile_cont: linear between the two closest ranks."""
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (position - lower) * (ordered[upper] - ordered[lower])
+
+
+def _write_flow_marts(con: duckdb.DuckDBPyConnection, value_streams: list[tuple]) -> None:
+    """The flow facts and marts, the forecast and both value stream maps of payments."""
+    names = {stream_id: name for stream_id, name, _ in value_streams}
+    con.execute(
+        """
+        create table fct_work_items (
+            work_item_key varchar, issue_id varchar, value_stream_id varchar,
+            team_id varchar, project_key varchar, issue_type varchar,
+            flow_item_type varchar, is_flow_item boolean, flow_state varchar,
+            created_at timestamp, work_started_at timestamp, completed_at timestamp,
+            status_name varchar, is_canceled boolean, is_flagged boolean,
+            flow_time_s double, active_time_s double, wait_time_s double,
+            flow_efficiency double, reopen_count integer, status_visits integer
+        )
+        """
+    )
+    item_rows = []
+    for key, (team, flow_type, issue_type, canceled, flagged, visits) in WORK_ITEMS.items():
+        started = next(
+            (_utc(entered) for _, state, entered, _ in visits if state in ("active", "waiting")),
+            None,
+        )
+        last_status, last_state, last_entered, _ = visits[-1]
+        completed = _utc(last_entered) if last_state == "done" else None
+        flow = (completed - started).total_seconds() if completed and started else None
+        active = ACTIVE_SECONDS.get(key) if flow is not None else None
+        item_rows.append(
+            (
+                key,
+                key.split("-")[1],
+                "payments",
+                team,
+                "PAY",
+                issue_type,
+                flow_type,
+                flow_type is not None,
+                last_state,
+                _utc(visits[0][2]),
+                started,
+                completed,
+                last_status,
+                canceled,
+                flagged,
+                flow,
+                active,
+                None if flow is None else flow - active,
+                None if flow is None else active / flow,
+                0,
+                len(visits),
+            )
+        )
+    con.executemany(f"insert into fct_work_items values ({', '.join('?' * 21)})", item_rows)
+
+    # fct_flow_daily: the items in each (status, state) at the end of every day.
+    con.execute(
+        """
+        create table fct_flow_daily (
+            value_stream_id varchar, team_id varchar, flow_item_type varchar,
+            flow_date date, status_id varchar, status_name varchar, flow_state varchar,
+            is_flagged boolean, is_in_flight boolean, items integer
+        )
+        """
+    )
+    counts: dict[tuple, int] = {}
+    day = date(2026, 10, 30)
+    while day <= date(2026, 11, 22):
+        end_of_day = datetime.combine(day, datetime.max.time()).replace(tzinfo=UTC)
+        for team, flow_type, _, canceled, flagged, visits in WORK_ITEMS.values():
+            if canceled or flow_type is None:
+                continue
+            for status, state, entered, exited in visits:
+                if _utc(entered) <= end_of_day and (exited is None or _utc(exited) > end_of_day):
+                    is_flagged = flagged and state == "waiting" and status == "In Progress"
+                    group = (team, flow_type, day, status, state, is_flagged)
+                    counts[group] = counts.get(group, 0) + 1
+        day += timedelta(days=1)
+    con.executemany(
+        "insert into fct_flow_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                "payments",
+                team,
+                flow_type,
+                day,
+                status.lower(),
+                status,
+                state,
+                flagged,
+                state in ("active", "waiting"),
+                items,
+            )
+            for (team, flow_type, day, status, state, flagged), items in counts.items()
+        ],
+    )
+
+    period = (
+        "grain varchar, period_start date, slice varchar, value_stream_id varchar, "
+        "value_stream_name varchar, slice_value varchar, iso_year integer, iso_week integer"
+    )
+
+    def key_columns(week: str, slice_name: str, slice_value: str) -> tuple:
+        start = date.fromisoformat(week)
+        iso = start.isocalendar()
+        return (
+            "week",
+            start,
+            slice_name,
+            "payments",
+            names["payments"],
+            slice_value,
+            iso.year,
+            iso.week,
+        )
+
+    con.execute(
+        f"create table mart_flow_velocity ({period}, items_completed integer, "
+        "features_completed integer, defects_completed integer, risks_completed integer, "
+        "debts_completed integer, unclassified_completed integer)"
+    )
+    velocity = [
+        (
+            *key_columns(week, "value_stream", "payments"),
+            sum(by_type.values()),
+            *(by_type.get(t, 0) for t in FLOW_TYPES),
+        )
+        for week, by_type, *_ in FLOW_WEEKS
+    ] + [
+        (
+            *key_columns(week, "team", team),
+            sum(by_type.values()),
+            *(by_type.get(t, 0) for t in FLOW_TYPES),
+        )
+        for week, team, by_type in FLOW_TEAM_WEEKS
+    ]
+    con.executemany(f"insert into mart_flow_velocity values ({', '.join('?' * 14)})", velocity)
+
+    con.execute(
+        f"create table mart_flow_distribution ({period}, flow_item_type varchar, "
+        "items_completed integer, share_completed double, items_in_flight integer, "
+        "share_in_flight double)"
+    )
+    distribution = []
+    for week, by_type, _, _, _, in_flight in FLOW_WEEKS:
+        for flow_type in FLOW_TYPES:
+            done, flying = by_type.get(flow_type, 0), in_flight.get(flow_type, 0)
+            distribution.append(
+                (
+                    *key_columns(week, "value_stream", "payments"),
+                    flow_type,
+                    done,
+                    done / sum(by_type.values()),
+                    flying,
+                    flying / sum(in_flight.values()),
+                )
+            )
+    con.executemany(
+        f"insert into mart_flow_distribution values ({', '.join('?' * 13)})", distribution
+    )
+
+    con.execute(
+        f"create table mart_flow_time ({period}, items_completed integer, "
+        "median_seconds double, p85_seconds double, p95_seconds double, mean_seconds double)"
+    )
+    con.executemany(
+        f"insert into mart_flow_time values ({', '.join('?' * 13)})",
+        [
+            (
+                *key_columns(week, "value_stream", "payments"),
+                len(times),
+                _median(times),
+                _percentile(times, 0.85),
+                _percentile(times, 0.95),
+                sum(times) / len(times),
+            )
+            for week, _, times, *_ in FLOW_WEEKS
+        ],
+    )
+    con.execute(
+        f"create table mart_flow_efficiency ({period}, items_completed integer, "
+        "active_seconds double, flow_seconds double, flow_efficiency double, "
+        "mean_item_efficiency double)"
+    )
+    con.executemany(
+        f"insert into mart_flow_efficiency values ({', '.join('?' * 13)})",
+        [
+            (
+                *key_columns(week, "value_stream", "payments"),
+                len(times),
+                active,
+                sum(times),
+                active / sum(times),
+                None,
+            )
+            for week, _, times, active, *_ in FLOW_WEEKS
+        ],
+    )
+    con.execute(
+        f"create table mart_flow_load ({period}, days_measured integer, flow_load double, "
+        "last_measured_date date, in_flight_at_period_end integer)"
+    )
+    con.executemany(
+        f"insert into mart_flow_load values ({', '.join('?' * 12)})",
+        [
+            (
+                *key_columns(week, "value_stream", "payments"),
+                len(loads),
+                sum(loads) / len(loads),
+                date.fromisoformat(week) + timedelta(days=6),
+                loads[-1],
+            )
+            for week, _, _, _, loads, _ in FLOW_WEEKS
+        ],
+    )
+
+    # Aging WIP as of 23 Nov 09:00 against the six items completed in the last 90 days.
+    completed_times = [row[15] for row in item_rows if row[15] is not None and row[6]]
+    sle = (
+        len(completed_times),
+        _percentile(completed_times, 0.5),
+        _percentile(completed_times, 0.85),
+        _percentile(completed_times, 0.95),
+    )
+    con.execute(
+        """
+        create table mart_flow_aging_wip (
+            work_item_key varchar, value_stream_id varchar, value_stream_name varchar,
+            team_id varchar, flow_item_type varchar, issue_type varchar, status_name varchar,
+            flow_state varchar, is_flagged boolean, work_started_at timestamp, age_s double,
+            sle_items integer, sle_p50_s double, sle_p85_s double, sle_p95_s double,
+            age_band varchar, as_of timestamp
+        )
+        """
+    )
+    as_of = _utc(FLOW_AS_OF)
+    aging = []
+    for row in item_rows:
+        if row[7] and not row[13] and row[8] in ("active", "waiting"):
+            age = (as_of - row[10]).total_seconds()
+            band = (
+                "beyond p95"
+                if age > sle[3]
+                else "beyond p85"
+                if age > sle[2]
+                else "beyond p50"
+                if age > sle[1]
+                else "within p50"
+            )
+            aging.append(
+                (
+                    row[0],
+                    "payments",
+                    names["payments"],
+                    row[3],
+                    row[6],
+                    row[5],
+                    row[12],
+                    row[8],
+                    row[14],
+                    row[10],
+                    age,
+                    *sle,
+                    band,
+                    as_of,
+                )
+            )
+    con.executemany(f"insert into mart_flow_aging_wip values ({', '.join('?' * 17)})", aging)
+
+    con.execute(
+        """
+        create table mart_flow_forecast (
+            value_stream_id varchar, as_of_date date, question varchar, confidence double,
+            target_date date, days integer, items integer, is_wip_target boolean,
+            history_start date, history_end date, history_days integer,
+            history_items integer, mean_daily_throughput double, trials integer, seed bigint
+        )
+        """
+    )
+    as_of_date = as_of.date()
+    con.executemany(
+        f"insert into mart_flow_forecast values ({', '.join('?' * 15)})",
+        [
+            (
+                "payments",
+                as_of_date,
+                question,
+                confidence,
+                date.fromisoformat(target) if target else None,
+                (date.fromisoformat(target) - as_of_date).days + 1 if target else None,
+                items,
+                wip,
+                date(2026, 8, 31),
+                date(2026, 11, 22),
+                84,
+                6,
+                6 / 84,
+                10_000,
+                20_260_101,
+            )
+            for question, confidence, target, items, wip in FORECAST
+        ],
+    )
+
+    stage_columns = (
+        "grain varchar, period_start date, value_stream_id varchar, value_stream_name "
+        "varchar, stage_name varchar, stage_order integer, items integer, lt_median_s "
+        "double, lt_sum_s double, pt_median_s double, pt_sum_s double, wait_median_s "
+        "double, wait_sum_s double, pct_complete_accurate double, iso_year integer, "
+        "iso_week integer"
+    )
+    summary_columns = (
+        "grain varchar, period_start date, value_stream_id varchar, stages integer, "
+        "total_lt_s double, total_pt_s double, total_lt_median_s double, "
+        "total_pt_median_s double, activity_ratio double, rolled_pct_complete_accurate "
+        "double, bottleneck varchar, bottleneck_wait_median_s double, iso_year integer, "
+        "iso_week integer"
+    )
+    work_rows = []
+    for week, stage, order, times, active, accurate in WORK_MAP:
+        start = date.fromisoformat(week)
+        process = times if active else [0.0] * len(times)
+        waits = [t - p for t, p in zip(times, process, strict=True)]
+        work_rows.append(
+            (
+                "week",
+                start,
+                "payments",
+                names["payments"],
+                stage,
+                order,
+                len(times),
+                _median(times),
+                sum(times),
+                _median(process),
+                sum(process),
+                _median(waits),
+                sum(waits),
+                accurate,
+                start.isocalendar().year,
+                start.isocalendar().week,
+            )
+        )
+    delivery_rows = [
+        (
+            "week",
+            date(2026, 11, 16),
+            "payments",
+            names["payments"],
+            stage,
+            order,
+            1,
+            seconds,
+            seconds,
+            seconds if process else 0.0,
+            seconds if process else 0.0,
+            0.0 if process else seconds,
+            0.0 if process else seconds,
+            accurate,
+            2026,
+            47,
+        )
+        for stage, order, seconds, process, accurate in DELIVERY_MAP
+    ]
+    for map_name, rows in (("work", work_rows), ("delivery", delivery_rows)):
+        con.execute(f"create table mart_value_stream_map_{map_name} ({stage_columns})")
+        con.executemany(
+            f"insert into mart_value_stream_map_{map_name} values ({', '.join('?' * 16)})",
+            rows,
+        )
+        con.execute(f"create table mart_value_stream_map_{map_name}_summary ({summary_columns})")
+        summaries = []
+        for start in sorted({row[1] for row in rows}):
+            stages = [row for row in rows if row[1] == start]
+            rolled = 1.0
+            for row in stages:
+                rolled *= row[13] if row[13] is not None else 1.0
+            bottleneck = sorted(stages, key=lambda row: (-row[11], row[5]))[0]
+            lt, pt = sum(row[8] for row in stages), sum(row[10] for row in stages)
+            summaries.append(
+                (
+                    "week",
+                    start,
+                    "payments",
+                    len(stages),
+                    lt,
+                    pt,
+                    sum(r[7] for r in stages),
+                    sum(r[9] for r in stages),
+                    pt / lt,
+                    rolled,
+                    bottleneck[4],
+                    bottleneck[11],
+                    start.isocalendar().year,
+                    start.isocalendar().week,
+                )
+            )
+        con.executemany(
+            f"insert into mart_value_stream_map_{map_name}_summary values ({', '.join('?' * 14)})",
+            summaries,
+        )

@@ -167,5 +167,43 @@ def test_pages_render_in_chromium(dashboard_url: str, screenshot_dir: Path, expe
             overview_shot = screenshot_dir / "overview.png"
             page.screenshot(path=str(overview_shot), full_page=True)
             assert_non_trivial(overview_shot)
+
+            # Flow: the trends' open tab (velocity), the control chart, the cumulative flow,
+            # aging WIP and the forecast: five charts drawn (the other tabs' wait for a click).
+            page.set_viewport_size({"width": 1400, "height": 4200})
+            page.goto(f"{dashboard_url}/flow")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_text("Flow metrics", exact=True)).to_be_visible(
+                timeout=CONTENT_TIMEOUT_MS
+            )
+            expect(main.get_by_text("28.1 %")).to_be_visible(timeout=CONTENT_TIMEOUT_MS)
+            expect(main.get_by_text("6 items: median 2.5 d, p85 7.5 d, p95 8.5 d.")).to_be_visible()
+            expect(main.get_by_text("10,000 trials (seed 20260101)", exact=False)).to_be_visible()
+            charts = page.locator(".vega-embed canvas, .vega-embed svg")
+            expect(charts.nth(4)).to_be_visible(timeout=CONTENT_TIMEOUT_MS)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            page.wait_for_timeout(1000)
+            flow_shot = screenshot_dir / "flow.png"
+            page.screenshot(path=str(flow_shot), full_page=True)
+            assert_non_trivial(flow_shot)
+
+            # Value stream map: both maps of the latest week, a map and a timeline each.
+            page.set_viewport_size({"width": 1400, "height": 2000})
+            page.goto(f"{dashboard_url}/value_stream_map")
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_text("Value stream map", exact=True)).to_be_visible(
+                timeout=CONTENT_TIMEOUT_MS
+            )
+            expect(main.get_by_text("Ready for Review").first).to_be_visible(
+                timeout=CONTENT_TIMEOUT_MS
+            )
+            expect(main.get_by_text("81.8 %")).to_be_visible()
+            charts = page.locator(".vega-embed canvas, .vega-embed svg")
+            expect(charts.nth(3)).to_be_visible(timeout=CONTENT_TIMEOUT_MS)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            page.wait_for_timeout(1000)
+            vsm_shot = screenshot_dir / "value_stream_map.png"
+            page.screenshot(path=str(vsm_shot), full_page=True)
+            assert_non_trivial(vsm_shot)
         finally:
             browser.close()

@@ -419,6 +419,53 @@ def test_hotfix_marker_errors_name_the_key_path(tmp_path):
     ]
 
 
+def test_work_map_stages_inherit_the_defaults_or_replace_them(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            """\
+            defaults:
+              flow:
+                stages: [Backlog, In Progress, In Review]
+            value_streams:
+              - {id: a, name: A, repositories: [acme/a]}
+              - id: b
+                name: B
+                flow:
+                  stages: [To Do, "In Progress ", in progress, Testing]
+                repositories: [acme/b]
+              - id: c
+                name: C
+                flow:
+                  stages: []
+                repositories: [acme/c]
+            """,
+        )
+    )
+    rows = [(r.value_stream_id, r.stage_position, r.status_name) for r in config.flow_stages()]
+    assert rows == [
+        ("a", 1, "backlog"),
+        ("a", 2, "in progress"),
+        ("a", 3, "in review"),
+        # the stream's list replaces the defaults'; names lowercase, each once
+        ("b", 1, "to do"),
+        ("b", 2, "in progress"),
+        ("b", 3, "testing"),
+        # c lists none: its stages follow the order items first reach them
+    ]
+    problems = errors(
+        tmp_path,
+        """\
+        value_streams:
+          - id: a
+            name: A
+            flow: {stages: [Backlog, " "]}
+            repositories: [acme/a]
+        """,
+    )
+    assert len(problems) == 1 and "value_streams[0].flow.stages[1]" in problems[0]
+
+
 FLOW = """\
 defaults:
   flow:

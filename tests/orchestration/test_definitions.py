@@ -108,3 +108,11 @@ def test_every_source_joins_when_enabled_and_folders_come_from_the_config(
         "raw_files/work_items",
         "raw_files/environment_bookings",
     }
+
+
+def test_forecast_runs_after_dbt_and_before_publishing() -> None:
+    graph = defs.resolve_asset_graph()
+    forecast = dg.AssetKey(["marts", "mart_flow_forecast"])
+    assert dg.AssetKey(["marts", "fct_work_items"]) in graph.get(forecast).parent_keys
+    assert forecast in graph.get(dg.AssetKey(["vsm", "published_marts"])).parent_keys
+    assert forecast in defs.resolve_job_def("refresh").asset_layer.executable_asset_keys

@@ -63,12 +63,18 @@ FLOW_STATUS_STATE_COLUMNS: dict[str, Any] = {
     "status_name": _column("text"),
     "flow_state": _column("text"),
 }
+FLOW_STAGE_COLUMNS: dict[str, Any] = {
+    "value_stream_id": _column("text"),
+    "stage_position": _column("bigint"),
+    # lowercase
+    "status_name": _column("text"),
+}
 
 
 @dlt.source(name="vsm_config", max_table_nesting=0)
 def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
-    """Tables `value_streams`, `teams`, `repositories`, `jira_projects`, `flow_type_rules`
-    and `flow_status_states`, replaced on every run."""
+    """Tables `value_streams`, `teams`, `repositories`, `jira_projects`, `flow_type_rules`,
+    `flow_status_states` and `flow_stages`, replaced on every run."""
 
     @dlt.resource(
         write_disposition="replace",
@@ -140,6 +146,16 @@ def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
         for row in config.flow_status_states():
             yield row.model_dump()
 
+    @dlt.resource(
+        write_disposition="replace",
+        primary_key=["value_stream_id", "stage_position"],
+        columns=FLOW_STAGE_COLUMNS,
+        file_format="parquet",
+    )
+    def flow_stages() -> Iterator[dict[str, Any]]:
+        for row in config.flow_stages():
+            yield row.model_dump()
+
     return (
         value_streams,
         teams,
@@ -147,4 +163,5 @@ def vsm_config_source(config: VsmConfig) -> Sequence[DltResource]:
         jira_projects,
         flow_type_rules,
         flow_status_states,
+        flow_stages,
     )

@@ -35,6 +35,7 @@ def _resolved(path: Path) -> dict[str, object]:
         "jira_projects": config.sources.jira.projects,
         "deploy_workflows": config.sources.github.deploy_workflows,
         "incident_label": config.sources.github.incident_label,
+        "flow_stages": config.flow_stages(),
     }
 
 

@@ -1,0 +1,17 @@
+{#- The product of the non-NULL values of `expression` (non-negative numbers), as an
+    aggregate; NULL over no such value. -#}
+{% macro product(expression) -%}
+    {{ return(adapter.dispatch('product', 'valuestream')(expression)) }}
+{%- endmacro %}
+
+{% macro default__product(expression) -%}
+    case
+        when count({{ expression }}) = 0 then null
+        when min({{ expression }}) <= 0 then 0.0
+        else exp(sum(ln({{ expression }})))
+    end
+{%- endmacro %}
+
+{% macro duckdb__product(expression) -%}
+    product({{ expression }})
+{%- endmacro %}
