@@ -177,61 +177,58 @@ with tab_distribution:
         left, right = st.columns(2)
         left.altair_chart(charts.distribution_chart(one, "completed"), width="stretch")
         right.altair_chart(charts.distribution_chart(one, "in_flight"), width="stretch")
+
+
+def _trend_tab(
+    caption: str,
+    mart: str,
+    metric: str,
+    value: tuple[str, str],
+    count: tuple[str, str],
+    unit: str,
+) -> None:
+    """One metric's trend: a line per series, the period's count beside it."""
+    st.caption(caption)
+    periods = queries.flow_periods(mart, stream_ids, grain, slice_name, first_day, last_day)
+    if periods.empty:
+        st.info(f"No {metric} figures for this choice yet.")
+        return
+    st.altair_chart(
+        charts.metric_trend_chart(periods, value[0], value[1], count[0], count[1], unit),
+        width="stretch",
+    )
+
+
 with tab_time:
-    st.caption(
+    _trend_tab(
         "What it shows: the median flow time of the items completed in each period, a line "
-        "per series (every item is in the control chart below)."
+        "per series (every item is in the control chart below).",
+        "flow_time",
+        "flow time",
+        ("median_seconds", "Median flow time"),
+        ("items_completed", "Items completed"),
+        "seconds",
     )
-    periods = queries.flow_periods("flow_time", stream_ids, grain, slice_name, first_day, last_day)
-    if periods.empty:
-        st.info("No flow time figures for this choice yet.")
-    else:
-        st.altair_chart(
-            charts.metric_trend_chart(
-                periods,
-                "median_seconds",
-                "Median flow time",
-                "items_completed",
-                "Items completed",
-                "seconds",
-            ),
-            width="stretch",
-        )
 with tab_efficiency:
-    st.caption(
+    _trend_tab(
         "What it shows: flow efficiency per period: the active time over the flow time of "
-        "the items completed in it, summed over the items."
+        "the items completed in it, summed over the items.",
+        "efficiency",
+        "flow efficiency",
+        ("flow_efficiency", "Flow efficiency"),
+        ("items_completed", "Items completed"),
+        "ratio",
     )
-    periods = queries.flow_periods("efficiency", stream_ids, grain, slice_name, first_day, last_day)
-    if periods.empty:
-        st.info("No flow efficiency figures for this choice yet.")
-    else:
-        st.altair_chart(
-            charts.metric_trend_chart(
-                periods,
-                "flow_efficiency",
-                "Flow efficiency",
-                "items_completed",
-                "Items completed",
-                "ratio",
-            ),
-            width="stretch",
-        )
 with tab_load:
-    st.caption(
+    _trend_tab(
         "What it shows: flow load per period: the items in active or waiting at the end of "
-        "each day, averaged over the period's measured days."
+        "each day, averaged over the period's measured days.",
+        "load",
+        "flow load",
+        ("flow_load", "Flow load"),
+        ("days_measured", "Days measured"),
+        "count",
     )
-    periods = queries.flow_periods("load", stream_ids, grain, slice_name, first_day, last_day)
-    if periods.empty:
-        st.info("No flow load figures for this choice yet.")
-    else:
-        st.altair_chart(
-            charts.metric_trend_chart(
-                periods, "flow_load", "Flow load", "days_measured", "Days measured", "count"
-            ),
-            width="stretch",
-        )
 
 st.subheader("Flow time of every completed item")
 st.caption(
