@@ -81,3 +81,16 @@
             and totals.value_stream_id = ranked_waits.value_stream_id
             and ranked_waits.wait_rank = 1
 {%- endmacro %}
+
+{#- A map stage's rows aggregated (inside a GROUP BY over rows with lead_time_s,
+    process_time_s and wait_time_s): items, and the median and sum of the lead, process and
+    wait times. -#}
+{% macro value_stream_map_stage_times() -%}
+    count(*) as items,
+    {{ percentile_cont('lead_time_s', 0.5) }} as lt_median_s,
+    sum(lead_time_s) as lt_sum_s,
+    {{ percentile_cont('process_time_s', 0.5) }} as pt_median_s,
+    sum(process_time_s) as pt_sum_s,
+    {{ percentile_cont('wait_time_s', 0.5) }} as wait_median_s,
+    sum(wait_time_s) as wait_sum_s
+{%- endmacro %}

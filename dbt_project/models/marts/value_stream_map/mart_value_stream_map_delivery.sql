@@ -47,13 +47,7 @@ stage_stats as (
         value_stream_id,
         stage_name,
         stage_order,
-        count(*) as items,
-        {{ percentile_cont('lead_time_s', 0.5) }} as lt_median_s,
-        sum(lead_time_s) as lt_sum_s,
-        {{ percentile_cont('process_time_s', 0.5) }} as pt_median_s,
-        sum(process_time_s) as pt_sum_s,
-        {{ percentile_cont('wait_time_s', 0.5) }} as wait_median_s,
-        sum(wait_time_s) as wait_sum_s,
+        {{ value_stream_map_stage_times() }},
         avg(
             case when is_complete_accurate then 1.0 when not is_complete_accurate then 0.0 end
         ) as review_pct_complete_accurate

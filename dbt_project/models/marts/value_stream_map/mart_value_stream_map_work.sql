@@ -40,13 +40,7 @@ stage_stats as (
         status_id,
         stage_name,
         stage_order,
-        count(*) as items,
-        {{ percentile_cont('lead_time_s', 0.5) }} as lt_median_s,
-        sum(lead_time_s) as lt_sum_s,
-        {{ percentile_cont('process_time_s', 0.5) }} as pt_median_s,
-        sum(process_time_s) as pt_sum_s,
-        {{ percentile_cont('wait_time_s', 0.5) }} as wait_median_s,
-        sum(wait_time_s) as wait_sum_s,
+        {{ value_stream_map_stage_times() }},
         avg(case when is_complete_accurate then 1.0 else 0.0 end) as pct_complete_accurate
     from visits_by_period
     group by grain, period_start, value_stream_id, status_id, stage_name, stage_order
