@@ -20,10 +20,13 @@ deployment_changes as (
 
     select * from {{ ref('int_deployment_changes') }}
     {% if is_incremental() %}
-        where deployed_at >= (
-            select {{ dbt.dateadd('day', -lookback_days, 'max(deployed_at)') }}
-            from {{ this }}
-        )
+        -- An empty table (no production deployment loaded yet) reads everything.
+        where
+            not exists (select 1 from {{ this }})
+            or deployed_at >= (
+                select {{ dbt.dateadd('day', -lookback_days, 'max(deployed_at)') }}
+                from {{ this }}
+            )
     {% endif %}
 
 ),
