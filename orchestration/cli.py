@@ -150,11 +150,11 @@ def sandbox_config(
     console.print(loaded.summary(str(out)), markup=False, highlight=False)
 
 
-def _refresh_or_exit() -> None:
+def _refresh_or_exit(audit: bool = False) -> None:
     from orchestration.runner import WarehouseBusy, run_refresh
 
     try:
-        summary = run_refresh(console=console)
+        summary = run_refresh(console=console, audit=audit)
     except WarehouseBusy as exc:
         console.print(str(exc), style="red")
         raise typer.Exit(code=3) from exc
@@ -170,11 +170,20 @@ def _refresh_or_exit() -> None:
 
 
 @app.command("run")
-def run(config: ConfigOption = None) -> None:
+def run(
+    config: ConfigOption = None,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            help="Also check that each incremental model equals a full rebuild, as the "
+            "nightly audit does (slower: it rebuilds the whole history)."
+        ),
+    ] = False,
+) -> None:
     """Run one refresh against the configured tools: ingest, transform, publish."""
     _load_config_or_exit(config)
     export_environment(config)
-    _refresh_or_exit()
+    _refresh_or_exit(audit=audit)
 
 
 def _dashboards_command(port: int) -> list[str]:

@@ -54,10 +54,14 @@ class RefreshSummary:
     failures: list[str] = field(default_factory=list)
 
 
-def run_refresh(console: Console | None = None, show_progress: bool = True) -> RefreshSummary:
-    """Run the ``refresh`` job once in this process, recorded in the Dagster instance."""
+def run_refresh(
+    console: Console | None = None, show_progress: bool = True, audit: bool = False
+) -> RefreshSummary:
+    """Run the ``refresh`` job once in this process, recorded in the Dagster instance;
+    ``audit`` also runs the nightly audit's tests."""
     from dagster._core.utils import make_new_run_id
 
+    from orchestration.assets.transform import AUDIT_RUN_CONFIG
     from orchestration.definitions import defs
 
     console = console or Console(stderr=True)
@@ -70,7 +74,10 @@ def run_refresh(console: Console | None = None, show_progress: bool = True) -> R
     def execute() -> None:
         try:
             outcome["result"] = job.execute_in_process(
-                instance=instance, run_id=run_id, raise_on_error=False
+                run_config=AUDIT_RUN_CONFIG if audit else None,
+                instance=instance,
+                run_id=run_id,
+                raise_on_error=False,
             )
         except Exception as exc:  # surfaced below, in the caller's thread
             outcome["error"] = exc

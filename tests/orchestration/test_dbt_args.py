@@ -18,3 +18,21 @@ def test_full_refresh_and_selection() -> None:
 
 def test_unit_tests_can_be_kept() -> None:
     assert dbt_build_args(unit_tests=True) == ["build"]
+
+
+def test_the_hourly_refresh_leaves_the_audit_tests_out() -> None:
+    assert dbt_build_args(audit=False) == [
+        "build",
+        "--exclude",
+        "tag:audit",
+        "--exclude-resource-type",
+        "unit_test",
+    ]
+
+
+def test_more_exclusions_join_the_audit_in_one_exclude() -> None:
+    assert dbt_build_args(audit=False, exclude="path:models/marts/flow", unit_tests=True) == [
+        "build",
+        "--exclude",
+        "path:models/marts/flow tag:audit",
+    ]

@@ -72,10 +72,70 @@ def test_refresh_job_covers_everything_and_runs_hourly() -> None:
     job = defs.resolve_job_def("refresh")
     assert job.tags["vsm/warehouse"] == "write"
     schedule = defs.resolve_schedule_def("hourly_refresh")
-    assert schedule.cron_schedule == "0 * * * *"
+    assert schedule.cron_schedule == "0 0-2,4-23 * * *"
     assert schedule.job_name == "refresh"
     selected = job.asset_layer.selected_asset_keys
     assert {key.to_user_string() for key in selected} >= RAW_TABLES | MODELS
+
+
+def test_the_nightly_audit_takes_the_hour_the_hourly_refresh_skips() -> None:
+    from datetime import UTC, datetime
+
+    from dagster._utils.schedules import cron_string_iterator
+
+    hourly = defs.resolve_schedule_def("hourly_refresh")
+    nightly = defs.resolve_schedule_def("nightly_audit")
+    assert nightly.job_name == "refresh"
+    assert nightly.cron_schedule == "0 3 * * *"
+    start = datetime(2026, 12, 1, tzinfo=UTC).timestamp()
+    ticks = cron_string_iterator(start, hourly.cron_schedule, "UTC")
+    day = [tick for tick in (next(ticks) for _ in range(30)) if tick.day == 1]
+    assert [tick.hour for tick in day] == [h for h in range(24) if h != 3]
+
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 2, 3)) as context:
+        request = nightly.evaluate_tick(context).run_requests[0]
+    assert request.run_config == {"ops": {"dbt_models": {"config": {"audit": True}}}}
+
+
+def test_the_dbt_step_runs_the_audit_tests_only_when_told(monkeypatch) -> None:
+    from orchestration.assets import transform
+
+    calls: list[list[str]] = []
+
+    class Invocation:
+        target_path = None
+
+        def stream(self):  # noqa: ANN202
+            return iter(())
+
+    def cli(args, context=None):  # noqa: ANN001, ANN202
+        calls.append(list(args))
+        return Invocation()
+
+    monkeypatch.setattr(transform, "keep_parse_warm", lambda *a: None)
+    resource = type("Dbt", (), {"cli": staticmethod(cli)})()
+    for audit in (False, True):
+        context = dg.build_asset_context()
+        list(
+            transform.dbt_models.op.compute_fn.decorated_fn(
+                context, resource, transform.DbtBuildConfig(audit=audit)
+            )
+        )
+    assert "tag:audit" in calls[0][calls[0].index("--exclude") + 1]
+    assert "--exclude" not in calls[1]
+
+
+def test_a_run_leaves_its_parse_for_the_next_one(tmp_path) -> None:
+    from orchestration.assets.transform import keep_parse_warm
+
+    run, project = tmp_path / "run", tmp_path / "target"
+    run.mkdir()
+    keep_parse_warm(run, project)  # a run that wrote no parse leaves nothing
+    assert not project.exists()
+    (run / "partial_parse.msgpack").write_bytes(b"parsed here")
+    keep_parse_warm(run, project)
+    assert (project / "partial_parse.msgpack").read_bytes() == b"parsed here"
+    assert [p.name for p in project.iterdir()] == ["partial_parse.msgpack"]
 
 
 def test_every_source_joins_when_enabled_and_folders_come_from_the_config(
