@@ -806,3 +806,51 @@ def test_fct_changes_incremental_run_and_full_refresh_agree(built, tmp_path):
         )
         assert result.returncode == 0, result.stdout[-4000:]
         assert _query(copy, sql) == expected
+
+
+def test_not_null_columns_names_each_column_holding_nulls(built, tmp_path):
+    """The model-level not_null_columns test passes on the built warehouse and, once two
+    columns of a model hold NULLs, fails with one row per column, naming it and counting."""
+    warehouse, run_results = built
+    ran = [
+        r
+        for r in run_results["results"]
+        if r["unique_id"].startswith("test.valuestream.not_null_columns_fct_deployments")
+    ]
+    assert [r["status"] for r in ran] == ["pass"]
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "update marts.fct_deployments set repository = null, final_state = null"
+            " where deployment_key in (select min(deployment_key) from marts.fct_deployments)"
+        )
+        con.execute(
+            "update marts.fct_deployments set repository = null"
+            " where deployment_key in (select max(deployment_key) from marts.fct_deployments)"
+        )
+    target = tmp_path / "target"
+    result = _dbt(
+        [
+            "test",
+            "--select",
+            "test_name:not_null_columns,fct_deployments",
+            "--store-failures",
+            "--exclude-resource-type",
+            "unit_test",
+        ],
+        _env(copy, tmp_path / "logs"),
+        target,
+    )
+    assert result.returncode == 1, result.stdout[-4000:]
+    (failed,) = json.loads((target / "run_results.json").read_text())["results"]
+    assert failed["status"] == "fail" and failed["failures"] == 2
+    with duckdb.connect(str(copy), read_only=True) as con:
+        relation = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_name like 'not_null_columns_fct_%'"
+        ).fetchone()
+        rows = con.execute(
+            f'select column_name, null_rows from "{relation[0]}"."{relation[1]}" order by 1'
+        ).fetchall()
+    assert rows == [("final_state", 1), ("repository", 2)]
