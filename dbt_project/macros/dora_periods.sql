@@ -90,34 +90,49 @@
     of `bounds` (a CTE with value_stream_id, slice, slice_value, first_local_date and
     last_local_date, dates in the stream's timezone): columns value_stream_id, slice,
     slice_value, grain and period_start (a period is present when any of its days lies in
-    the bounds). Cross-database: the days come from dbt.generate_series, bounded by
-    var('day_spine_max_days'). -#}
+    the bounds). Each grain's periods are listed once, from the days between the earliest
+    first and the latest last date, then joined to the bounds they overlap (not one row per
+    day and bound: the slices times the days times the grains). Cross-database: the days
+    come from dbt.generate_series, bounded by var('day_spine_max_days'). -#}
 {% macro dora_period_spine(bounds) -%}
     {%- set day_expression = dbt.dateadd(
         'day', 'day_numbers.generated_number - 1', 'spine_start.first_day'
     ) -%}
-    select distinct
+    select
         period_bounds.value_stream_id,
         period_bounds.slice,
         period_bounds.slice_value,
-        grains.grain,
-        {{ dora_period_start('grains.grain', 'days.spine_day') }} as period_start
+        periods.grain,
+        periods.period_start
     from {{ bounds }} as period_bounds
     inner join (
-        select cast({{ day_expression }} as date) as spine_day
+        select
+            period_starts.grain,
+            period_starts.period_start,
+            {{ dora_period_end('period_starts.grain', 'period_starts.period_start') }}
+                as period_end
         from (
-            select
-                min(first_local_date) as first_day,
-                max(last_local_date) as last_day
-            from {{ bounds }}
-        ) as spine_start
-        cross join ({{ dbt.generate_series(var('day_spine_max_days')) }}) as day_numbers
-        where cast({{ day_expression }} as date) <= spine_start.last_day
-    ) as days
+            select distinct
+                grains.grain,
+                {{ dora_period_start('grains.grain', 'days.spine_day') }} as period_start
+            from (
+                select cast({{ day_expression }} as date) as spine_day
+                from (
+                    select
+                        min(first_local_date) as first_day,
+                        max(last_local_date) as last_day
+                    from {{ bounds }}
+                ) as spine_start
+                cross join ({{ dbt.generate_series(var('day_spine_max_days')) }}) as day_numbers
+                where cast({{ day_expression }} as date) <= spine_start.last_day
+            ) as days
+            cross join ({{ dora_grains() }}) as grains
+        ) as period_starts
+    ) as periods
         on
-            days.spine_day >= period_bounds.first_local_date
-            and days.spine_day <= period_bounds.last_local_date
-    cross join ({{ dora_grains() }}) as grains
+            period_bounds.first_local_date <= period_bounds.last_local_date
+            and periods.period_start <= period_bounds.last_local_date
+            and periods.period_end >= period_bounds.first_local_date
 {%- endmacro %}
 
 
