@@ -58,7 +58,7 @@ test: setup browser  ## Run the whole test suite
 lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint $(DBT_DIR)/models $(DBT_DIR)/macros
+	$(BIN)/sqlfluff lint --processes 0 $(DBT_DIR)/models $(DBT_DIR)/macros
 
 format: setup  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format .
