@@ -136,6 +136,15 @@
 {%- endmacro %}
 
 
+{#- Whether the period of row `alias` (columns grain and period_start) is recomputed by an
+    incremental run from `since_date` (a SQL expression of a date; NULL: every period): it
+    is the period of its grain holding since_date, or a later one. -#}
+{% macro dora_period_recomputed(alias, since_date) -%}
+    ({{ since_date }} is null
+    or {{ alias }}.period_start >= {{ dora_period_start(alias ~ '.grain', since_date) }})
+{%- endmacro %}
+
+
 {#- The last day of the `grain` period starting on `period_start_column` (a date). -#}
 {% macro dora_period_end(grain_column, period_start_column) -%}
     case {{ grain_column }}

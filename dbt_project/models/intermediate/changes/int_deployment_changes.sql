@@ -3,7 +3,7 @@
     (as fct_changes). A commit is a change of the first deployment that shipped it, so a
     change shipped before the lookback keeps its deployment and only the deployments of
     the lookback are read: a full refresh and an incremental run give the same rows
-    (tests/assert_int_deployment_changes_equals_a_full_rebuild.sql). The query is the
+    (tests/audit/assert_int_deployment_changes_equals_a_full_rebuild.sql). The query is the
     macro deployment_changes. -#}
 {{
     config(

@@ -3,7 +3,7 @@
     by pull request (as fct_changes). A pull request ships with the first deployment whose
     range holds it, so one shipped before the lookback keeps its deployment and only the
     deployments of the lookback are read: a full refresh and an incremental run give the
-    same rows (tests/assert_int_deployment_pull_requests_equals_a_full_rebuild.sql). The
+    same rows (tests/audit/assert_int_deployment_pull_requests_equals_a_full_rebuild.sql). The
     query is the macro deployment_pull_requests. -#}
 {{
     config(

@@ -1,236 +1,38 @@
-with
+{#- Incremental by period: a run recomputes, for every grain, the period holding the start
+    of the changes' lookback and every later one, and replaces those rows. The start of the
+    lookback is the last day with a change or pull request shipped in the rows already
+    built, less var('changes_lookback_days') and two days for the timezones: fct_changes
+    and int_deployment_pull_requests rewrite nothing older (they count their lookback from
+    their own newest row, which is no older than this mart's). An empty table is built
+    whole. A full refresh and an incremental run give the same rows
+    (tests/audit/assert_mart_dora_change_lead_time_equals_a_full_rebuild.sql); a change of
+    the value streams' timezones or names needs a full refresh. The query is the macro
+    change_lead_time_periods. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['grain', 'period_start', 'slice', 'value_stream_id', 'slice_value'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 
-changes as (
+{%- set lookback_days = var('changes_lookback_days', 3) + 2 -%}
 
-    select * from {{ ref('fct_changes') }}
-    where value_stream_id is not null
+{% if is_incremental() %}
 
-),
+    {%- set since_date -%}
+        (
+            select cast({{ dbt.dateadd('day', -lookback_days, 'max(period_start)') }} as date)
+            from {{ this }}
+            where changes + excluded + pull_requests_shipped > 0
+        )
+    {%- endset %}
 
-pull_requests as (
+    {{ change_lead_time_periods(since_date=since_date) }}
 
-    select * from {{ ref('fct_pull_requests') }}
-    where is_shipped and value_stream_id is not null
+{% else %}
 
-),
+    {{ change_lead_time_periods() }}
 
-value_streams as (
-
-    select * from {{ ref('dim_value_streams') }}
-
-),
-
-localized_changes as (
-
-    select
-        changes.value_stream_id,
-        changes.team_id,
-        changes.service,
-        changes.lead_time_seconds,
-        changes.exclusion_reason,
-        {{ utc_to_local_timestamp(
-            'changes.deployed_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as deployed_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
-    from changes
-    inner join value_streams
-        on changes.value_stream_id = value_streams.value_stream_id
-
-),
-
-localized_pull_requests as (
-
-    select
-        pull_requests.value_stream_id,
-        pull_requests.team_id,
-        pull_requests.service,
-        pull_requests.coding_seconds,
-        pull_requests.pickup_seconds,
-        pull_requests.review_seconds,
-        pull_requests.deploy_seconds,
-        {{ utc_to_local_timestamp(
-            'pull_requests.deployed_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as deployed_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
-    from pull_requests
-    inner join value_streams
-        on pull_requests.value_stream_id = value_streams.value_stream_id
-
-),
-
-changes_by_period as (
-
-    {{ dora_slices('localized_changes', 'deployed_at_local') }}
-
-),
-
-pull_requests_by_period as (
-
-    {{ dora_slices('localized_pull_requests', 'deployed_at_local') }}
-
-),
-
--- A slice is measured from the day of its first change shipped to production (excluded
--- ones included) or pull request shipped, through the as-of day in the stream's timezone.
-shipped_events as (
-
-    select
-        value_stream_id,
-        team_id,
-        service,
-        deployed_at_local,
-        as_of_local_date
-    from localized_changes
-    union all
-    select
-        value_stream_id,
-        team_id,
-        service,
-        deployed_at_local,
-        as_of_local_date
-    from localized_pull_requests
-
-),
-
-event_days as (
-
-    {{ dora_slices('shipped_events', 'deployed_at_local', grains=['day']) }}
-
-),
-
-bounds as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        min(period_start) as first_local_date,
-        min(as_of_local_date) as last_local_date
-    from event_days
-    group by value_stream_id, slice, slice_value
-
-),
-
-spine as (
-
-    {{ dora_period_spine('bounds') }}
-
-),
-
--- A change counts in the period of its deployment's finish; a negative lead time is
--- excluded from the statistics and counted.
-{%- set valid_lead_time = 'case when exclusion_reason is null then lead_time_seconds end' %}
-
-change_stats as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        period_start,
-        sum(case when exclusion_reason is null then 1 else 0 end) as changes,
-        sum(
-            case when exclusion_reason = 'negative lead time' then 1 else 0 end
-        ) as negative_excluded,
-        sum(case when exclusion_reason is not null then 1 else 0 end) as excluded,
-        {{ percentile_cont(valid_lead_time, 0.5) }} as median_seconds,
-        {{ percentile_cont(valid_lead_time, 0.75) }} as p75_seconds,
-        {{ percentile_cont(valid_lead_time, 0.95) }} as p95_seconds
-    from changes_by_period
-    group by value_stream_id, slice, slice_value, grain, period_start
-
-),
-
--- The breakdown covers the pull requests shipped in the period (by the deployment's
--- finish); a stage that does not apply (pickup and review of an unreviewed pull request)
--- is left out of its median.
-pull_request_stats as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        period_start,
-        count(*) as pull_requests_shipped,
-        {{ percentile_cont('coding_seconds', 0.5) }} as median_coding_seconds,
-        {{ percentile_cont('pickup_seconds', 0.5) }} as median_pickup_seconds,
-        {{ percentile_cont('review_seconds', 0.5) }} as median_review_seconds,
-        {{ percentile_cont('deploy_seconds', 0.5) }} as median_deploy_seconds
-    from pull_requests_by_period
-    group by value_stream_id, slice, slice_value, grain, period_start
-
-),
-
-joined as (
-
-    select
-        spine.grain,
-        spine.period_start,
-        spine.slice,
-        spine.value_stream_id,
-        value_streams.value_stream_name,
-        spine.slice_value,
-        cast(coalesce(change_stats.changes, 0) as integer) as changes,
-        cast(change_stats.median_seconds as double precision) as median_seconds,
-        cast(change_stats.p75_seconds as double precision) as p75_seconds,
-        cast(change_stats.p95_seconds as double precision) as p95_seconds,
-        cast(coalesce(change_stats.negative_excluded, 0) as integer) as negative_excluded,
-        cast(coalesce(change_stats.excluded, 0) as integer) as excluded,
-        cast(
-            coalesce(pull_request_stats.pull_requests_shipped, 0) as integer
-        ) as pull_requests_shipped,
-        cast(
-            pull_request_stats.median_coding_seconds as double precision
-        ) as median_coding_seconds,
-        cast(
-            pull_request_stats.median_pickup_seconds as double precision
-        ) as median_pickup_seconds,
-        cast(
-            pull_request_stats.median_review_seconds as double precision
-        ) as median_review_seconds,
-        cast(
-            pull_request_stats.median_deploy_seconds as double precision
-        ) as median_deploy_seconds,
-        case
-            when spine.grain = 'week'
-                then cast(extract(isoyear from spine.period_start) as integer)
-        end as iso_year,
-        case
-            when spine.grain = 'week'
-                then cast(extract(week from spine.period_start) as integer)
-        end as iso_week
-    from spine
-    inner join value_streams
-        on spine.value_stream_id = value_streams.value_stream_id
-    left join change_stats
-        on
-            spine.value_stream_id = change_stats.value_stream_id
-            and spine.slice = change_stats.slice
-            and spine.slice_value = change_stats.slice_value
-            and spine.grain = change_stats.grain
-            and spine.period_start = change_stats.period_start
-    left join pull_request_stats
-        on
-            spine.value_stream_id = pull_request_stats.value_stream_id
-            and spine.slice = pull_request_stats.slice
-            and spine.slice_value = pull_request_stats.slice_value
-            and spine.grain = pull_request_stats.grain
-            and spine.period_start = pull_request_stats.period_start
-
-),
-
-final as (
-
-    select
-        *,
-        {{ dora_band('change_lead_time', 'joined.median_seconds') }} as band,
-        cast({{ var('dora_report_year') }} as integer) as report_year
-    from joined
-
-)
-
-select * from final
+{% endif %}
