@@ -150,11 +150,11 @@ def sandbox_config(
     console.print(loaded.summary(str(out)), markup=False, highlight=False)
 
 
-def _refresh_or_exit(audit: bool = False) -> None:
+def _refresh_or_exit(audit: bool = False, full_refresh: bool = False) -> None:
     from orchestration.runner import WarehouseBusy, run_refresh
 
     try:
-        summary = run_refresh(console=console, audit=audit)
+        summary = run_refresh(console=console, audit=audit, full_refresh=full_refresh)
     except WarehouseBusy as exc:
         console.print(str(exc), style="red")
         raise typer.Exit(code=3) from exc
@@ -179,11 +179,18 @@ def run(
             "nightly audit does (slower: it rebuilds the whole history)."
         ),
     ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Rebuild the incremental models from the whole history: after a change of "
+            "a value stream's timezone or name, or when the audit finds a difference."
+        ),
+    ] = False,
 ) -> None:
     """Run one refresh against the configured tools: ingest, transform, publish."""
     _load_config_or_exit(config)
     export_environment(config)
-    _refresh_or_exit(audit=audit)
+    _refresh_or_exit(audit=audit, full_refresh=full_refresh)
 
 
 def _dashboards_command(port: int) -> list[str]:

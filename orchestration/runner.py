@@ -55,13 +55,17 @@ class RefreshSummary:
 
 
 def run_refresh(
-    console: Console | None = None, show_progress: bool = True, audit: bool = False
+    console: Console | None = None,
+    show_progress: bool = True,
+    audit: bool = False,
+    full_refresh: bool = False,
 ) -> RefreshSummary:
     """Run the ``refresh`` job once in this process, recorded in the Dagster instance;
-    ``audit`` also runs the nightly audit's tests."""
+    ``audit`` also runs the nightly audit's tests, ``full_refresh`` rebuilds the
+    incremental models from the whole history."""
     from dagster._core.utils import make_new_run_id
 
-    from orchestration.assets.transform import AUDIT_RUN_CONFIG
+    from orchestration.assets.transform import refresh_run_config
     from orchestration.definitions import defs
 
     console = console or Console(stderr=True)
@@ -74,7 +78,7 @@ def run_refresh(
     def execute() -> None:
         try:
             outcome["result"] = job.execute_in_process(
-                run_config=AUDIT_RUN_CONFIG if audit else None,
+                run_config=refresh_run_config(audit=audit, full_refresh=full_refresh),
                 instance=instance,
                 run_id=run_id,
                 raise_on_error=False,

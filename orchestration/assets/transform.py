@@ -30,10 +30,24 @@ class DbtBuildConfig(dg.Config):
             "of its whole history. The nightly audit sets it; the hourly refresh does not."
         ),
     )
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild the incremental models from the whole history (dbt --full-refresh): "
+            "after a change of a value stream's timezone or name, or a failed audit."
+        ),
+    )
 
 
 # The refresh job's run config that runs the audit tests too.
 AUDIT_RUN_CONFIG = {"ops": {"dbt_models": {"config": {"audit": True}}}}
+
+
+def refresh_run_config(audit: bool = False, full_refresh: bool = False) -> dict | None:
+    """The refresh job's run config for these dbt settings (None: the defaults)."""
+    if not (audit or full_refresh):
+        return None
+    return {"ops": {"dbt_models": {"config": {"audit": audit, "full_refresh": full_refresh}}}}
 
 
 def dbt_resource() -> DbtCliResource:
@@ -69,6 +83,8 @@ def keep_parse_warm(run_target: Path, project_target: Path) -> None:
 def dbt_models(  # noqa: ANN201
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ):
-    invocation = dbt.cli(dbt_build_args(audit=config.audit), context=context)
+    invocation = dbt.cli(
+        dbt_build_args(full_refresh=config.full_refresh, audit=config.audit), context=context
+    )
     yield from invocation.stream()
     keep_parse_warm(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)

@@ -114,15 +114,20 @@ def test_the_dbt_step_runs_the_audit_tests_only_when_told(monkeypatch) -> None:
 
     monkeypatch.setattr(transform, "keep_parse_warm", lambda *a: None)
     resource = type("Dbt", (), {"cli": staticmethod(cli)})()
-    for audit in (False, True):
+    for settings in ({}, {"audit": True}, {"full_refresh": True}):
         context = dg.build_asset_context()
         list(
             transform.dbt_models.op.compute_fn.decorated_fn(
-                context, resource, transform.DbtBuildConfig(audit=audit)
+                context, resource, transform.DbtBuildConfig(**settings)
             )
         )
     assert "tag:audit" in calls[0][calls[0].index("--exclude") + 1]
-    assert "--exclude" not in calls[1]
+    assert "--exclude" not in calls[1] and "--full-refresh" not in calls[1]
+    assert "--full-refresh" in calls[2] and "--full-refresh" not in calls[0]
+    assert transform.refresh_run_config() is None
+    assert transform.refresh_run_config(full_refresh=True) == {
+        "ops": {"dbt_models": {"config": {"audit": False, "full_refresh": True}}}
+    }
 
 
 def test_a_run_leaves_its_parse_for_the_next_one(tmp_path) -> None:
