@@ -53,7 +53,7 @@ demo: setup  ## Build the sandbox organisation, run the pipeline, serve the dash
 	$(BIN)/vsm demo
 
 test: setup browser  ## Run the whole test suite
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
+	$(BIN)/pytest --durations=25
 
 lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff check .
