@@ -10,11 +10,12 @@ the organisation's now; then times:
 1. the full build (`dbt build --full-refresh`, every model and data test from scratch);
 2. the refresh's build with nothing new (the incremental facts merge nothing);
 3. after `server.advance(1 day)` and an incremental load of every source, the refresh's
-   build (the hourly refresh of a day's changes), then the same with the unit tests.
+   build (the hourly refresh of a day's changes), then the same with the audit tests (the
+   nightly audit's build), then with the audit and the unit tests.
 
 The builds use the hourly refresh's own arguments (`orchestration.dbt_args.dbt_build_args`
 with `audit=False`): unit tests are left to the test suite and the audit tests (each
-incremental model equals a full rebuild) to the nightly audit, timed last. Each build starts
+incremental model equals a full rebuild) to the nightly audit, timed in 3. Each build starts
 from a parse of its own environment, as the refresh does (it keeps the last run's parse:
 `orchestration.assets.transform.keep_parse_warm`); a parse made for another VSM_HOME would
 make dbt parse everything again (8-9 s).

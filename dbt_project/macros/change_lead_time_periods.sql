@@ -57,9 +57,7 @@ localized_changes as (
         changes.exclusion_reason,
         {{ utc_to_local_timestamp(
             'changes.deployed_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as deployed_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
+        ) }} as deployed_at_local
     from changes
     inner join value_streams
         on changes.value_stream_id = value_streams.value_stream_id
@@ -78,9 +76,7 @@ localized_pull_requests as (
         pull_requests.deploy_seconds,
         {{ utc_to_local_timestamp(
             'pull_requests.deployed_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as deployed_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
+        ) }} as deployed_at_local
     from pull_requests
     inner join value_streams
         on pull_requests.value_stream_id = value_streams.value_stream_id

@@ -39,15 +39,15 @@ class DbtBuildConfig(dg.Config):
     )
 
 
-# The refresh job's run config that runs the audit tests too.
-AUDIT_RUN_CONFIG = {"ops": {"dbt_models": {"config": {"audit": True}}}}
-
-
 def refresh_run_config(audit: bool = False, full_refresh: bool = False) -> dict | None:
     """The refresh job's run config for these dbt settings (None: the defaults)."""
     if not (audit or full_refresh):
         return None
     return {"ops": {"dbt_models": {"config": {"audit": audit, "full_refresh": full_refresh}}}}
+
+
+# The refresh job's run config that runs the audit tests too (the nightly audit's).
+AUDIT_RUN_CONFIG = refresh_run_config(audit=True)
 
 
 def dbt_resource() -> DbtCliResource:

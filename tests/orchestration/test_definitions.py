@@ -94,7 +94,9 @@ def test_the_nightly_audit_takes_the_hour_the_hourly_refresh_skips() -> None:
 
     with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 2, 3)) as context:
         request = nightly.evaluate_tick(context).run_requests[0]
-    assert request.run_config == {"ops": {"dbt_models": {"config": {"audit": True}}}}
+    assert request.run_config == {
+        "ops": {"dbt_models": {"config": {"audit": True, "full_refresh": False}}}
+    }
 
 
 def test_the_dbt_step_runs_the_audit_tests_only_when_told(monkeypatch) -> None:
