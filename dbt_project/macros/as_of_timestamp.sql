@@ -22,3 +22,9 @@
     {%- endif -%}
     cast('{{ parsed.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
+
+{#- The start of this dbt invocation, as a UTC `timestamp` literal: the same instant on
+    every model of one run, later on each run (the incremental models' rewrite marks). -#}
+{% macro run_started_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

@@ -1,15 +1,20 @@
 {#- One row per value stream (and '' for issues of no stream): a fingerprint of everything
-    the status intervals take from outside an issue's own changelog (the stream's
-    flow-type rules and status-state overrides, the Jira statuses' names and categories),
-    so the incremental fct_work_item_status_intervals rebuilds a stream's items when any
-    of it changes. -#}
+    the status intervals and the daily counts take from outside an issue's own changelog
+    (the stream's flow-type rules, status-state overrides and timezone, the Jira statuses'
+    names and categories), so the incremental fct_work_item_status_intervals rebuilds a
+    stream's items, and fct_flow_daily its days, when any of it changes. -#}
 with
 
 value_streams as (
 
-    select value_stream_id from {{ ref('stg_config__value_streams') }}
+    select
+        value_stream_id,
+        timezone
+    from {{ ref('stg_config__value_streams') }}
     union all
-    select '' as value_stream_id
+    select
+        '' as value_stream_id,
+        cast(null as {{ dbt.type_string() }}) as timezone
 
 ),
 
@@ -43,6 +48,13 @@ stream_settings as (
         value_stream_id,
         'state:' || status_name || ':' || flow_state as setting
     from status_overrides
+    union all
+    -- the timezone dates the daily counts (fct_flow_daily)
+    select
+        value_stream_id,
+        'timezone:' || timezone as setting
+    from value_streams
+    where timezone is not null
 
 ),
 

@@ -2,7 +2,18 @@
     it was loaded (a newer updated time: every changelog entry updates it), of new items,
     and of every item of a value stream whose mapping changed (flow-type rules, status
     overrides, status names or categories: see int_flow_mapping_fingerprints). Keyed by
-    item, so an item's visits are replaced together. -#}
+    item, so an item's visits are replaced together.
+
+    Each rewritten item says what changed, for the incremental models that count items per
+    day or period (fct_flow_daily): rewritten_at (the run), replaced_rewritten_at and
+    replaced_value_stream_id (the version it replaced: NULL for a new item or a full build)
+    and changed_from, the first instant at which its history may differ from the replaced
+    version's. That is its creation for a new item or one whose stream, team, type, mapping,
+    cancellation or flow-item kind changed (those apply to its whole history), else the
+    first changelog entry after the replaced version's updated time (Jira's changelog only
+    grows, and every entry moves the issue's updated time on), else the run itself (nothing in the history changed). A full build leaves
+    changed_from NULL: anything may have changed. -#}
+
 {{
     config(
         materialized='incremental',
@@ -24,6 +35,7 @@ items as (
 
     select
         items.work_item_key,
+        items.issue_id,
         items.value_stream_id,
         items.team_id,
         items.flow_item_type,
@@ -45,7 +57,11 @@ loaded as (
         max(mapping_fingerprint) as mapping_fingerprint,
         max(value_stream_id) as value_stream_id,
         max(team_id) as team_id,
-        max(flow_item_type) as flow_item_type
+        max(flow_item_type) as flow_item_type,
+        {{ dbt.bool_or('is_canceled') }} as is_canceled,
+        {{ dbt.bool_or('is_flow_item') }} as is_flow_item,
+        min(entered_at) as first_entered_at,
+        max(rewritten_at) as rewritten_at
     from {{ this }}
     group by work_item_key
 
@@ -53,7 +69,9 @@ loaded as (
 
 changed_items as (
 
-    select items.work_item_key
+    select
+        items.work_item_key,
+        items.issue_id
     from items
     left join loaded
         on items.work_item_key = loaded.work_item_key
@@ -69,14 +87,104 @@ changed_items as (
 
 {% endif %}
 
+-- the changed items rebuilt from their whole changelog (the macro of
+-- int_work_item_status_intervals), reading only their changelog
 intervals as (
 
-    select * from {{ ref('int_work_item_status_intervals') }}
-    {% if is_incremental() %}
-        where work_item_key in (select changed_items.work_item_key from changed_items)
-    {% endif %}
+    select * from (
+        {% if is_incremental() %}
+            {{ work_item_status_intervals(
+                issue_ids='select changed_items.issue_id from changed_items',
+                other_first_visits='select project_key, status_id from ' ~ this
+                ~ ' where visit_number = 1 and work_item_key not in'
+                ~ ' (select changed_items.work_item_key from changed_items)',
+            ) }}
+        {% else %}
+            {{ work_item_status_intervals() }}
+        {% endif %}
+    ) as rebuilt
 
 ),
+
+rewritten_items as (
+
+    select
+        intervals.work_item_key,
+        min(intervals.entered_at) as first_entered_at,
+        {{ dbt.bool_or('intervals.is_canceled') }} as is_canceled,
+        {{ dbt.bool_or('intervals.is_flow_item') }} as is_flow_item
+    from intervals
+    group by intervals.work_item_key
+
+),
+
+{% if is_incremental() %}
+
+-- the first changelog entry of each rewritten item after the version it replaces
+history_changes as (
+
+    select
+        changed_items.work_item_key,
+        min(changelog.created_at) as changed_at
+    from changed_items
+    inner join loaded
+        on changed_items.work_item_key = loaded.work_item_key
+    inner join {{ ref('stg_jira__changelog_items') }} as changelog
+        on
+            changed_items.issue_id = changelog.issue_id
+            and changelog.created_at > loaded.item_updated_at
+    group by changed_items.work_item_key
+
+),
+
+lineage as (
+
+    select
+        rewritten_items.work_item_key,
+        loaded.rewritten_at as replaced_rewritten_at,
+        loaded.value_stream_id as replaced_value_stream_id,
+        case
+            when loaded.work_item_key is null then rewritten_items.first_entered_at
+            when
+                loaded.item_updated_at is null
+                or items.value_stream_id is distinct from loaded.value_stream_id
+                or items.team_id is distinct from loaded.team_id
+                or items.flow_item_type is distinct from loaded.flow_item_type
+                or items.mapping_fingerprint is distinct from loaded.mapping_fingerprint
+                or rewritten_items.is_canceled is distinct from loaded.is_canceled
+                or rewritten_items.is_flow_item is distinct from loaded.is_flow_item
+                then
+                    case
+                        when loaded.first_entered_at < rewritten_items.first_entered_at
+                            then loaded.first_entered_at
+                        else rewritten_items.first_entered_at
+                    end
+            else coalesce(history_changes.changed_at, {{ run_started_timestamp() }})
+        end as changed_from
+    from rewritten_items
+    inner join items
+        on rewritten_items.work_item_key = items.work_item_key
+    left join loaded
+        on rewritten_items.work_item_key = loaded.work_item_key
+    left join history_changes
+        on rewritten_items.work_item_key = history_changes.work_item_key
+
+),
+
+{% else %}
+
+lineage as (
+
+    select
+        work_item_key,
+        cast(null as {{ dbt.type_timestamp() }}) as replaced_rewritten_at,
+        cast(null as {{ dbt.type_string() }}) as replaced_value_stream_id,
+        cast(null as {{ dbt.type_timestamp() }}) as changed_from
+    from rewritten_items
+
+),
+
+{% endif %}
 
 final as (
 
@@ -104,10 +212,16 @@ final as (
         intervals.flagged_s,
         intervals.active_s,
         intervals.item_updated_at,
-        items.mapping_fingerprint
+        items.mapping_fingerprint,
+        {{ run_started_timestamp() }} as rewritten_at,
+        lineage.replaced_rewritten_at,
+        lineage.replaced_value_stream_id,
+        lineage.changed_from
     from intervals
     inner join items
         on intervals.work_item_key = items.work_item_key
+    inner join lineage
+        on intervals.work_item_key = lineage.work_item_key
 
 )
 
