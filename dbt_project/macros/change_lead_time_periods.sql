@@ -182,9 +182,9 @@ change_stats as (
             case when exclusion_reason = 'negative lead time' then 1 else 0 end
         ) as negative_excluded,
         sum(case when exclusion_reason is not null then 1 else 0 end) as excluded,
-        {{ percentile_cont(valid_lead_time, 0.5) }} as median_seconds,
-        {{ percentile_cont(valid_lead_time, 0.75) }} as p75_seconds,
-        {{ percentile_cont(valid_lead_time, 0.95) }} as p95_seconds
+        {{ percentile_cont(valid_lead_time, 0.5, computed_with=[0.5, 0.75, 0.95]) }} as median_seconds,
+        {{ percentile_cont(valid_lead_time, 0.75, computed_with=[0.5, 0.75, 0.95]) }} as p75_seconds,
+        {{ percentile_cont(valid_lead_time, 0.95, computed_with=[0.5, 0.75, 0.95]) }} as p95_seconds
     from changes_by_period
     group by value_stream_id, slice, slice_value, grain, period_start
 

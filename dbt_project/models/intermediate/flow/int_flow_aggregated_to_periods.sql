@@ -4,6 +4,7 @@
     flow load and the items in flight at the end of its last measured day (by type).
     Canceled items and non-flow items are left out. A period is present when it has a
     measured day or a completion. -#}
+{%- set flow_time_percentiles = [0.5, 0.85, 0.95] -%}
 {%- set flow_slices = var('flow_slices') -%}
 {%- set flow_types = ['feature', 'defect', 'risk', 'debt', 'unclassified'] -%}
 
@@ -195,9 +196,15 @@ completed_periods as (
             sum(case when flow_item_type = '{{ flow_type }}' then 1 else 0 end)
                 as completed_{{ flow_type }},
         {%- endfor %}
-        {{ percentile_cont('flow_time_s', 0.5) }} as flow_time_median_s,
-        {{ percentile_cont('flow_time_s', 0.85) }} as flow_time_p85_s,
-        {{ percentile_cont('flow_time_s', 0.95) }} as flow_time_p95_s,
+        {{ percentile_cont(
+            'flow_time_s', 0.5, computed_with=flow_time_percentiles
+        ) }} as flow_time_median_s,
+        {{ percentile_cont(
+            'flow_time_s', 0.85, computed_with=flow_time_percentiles
+        ) }} as flow_time_p85_s,
+        {{ percentile_cont(
+            'flow_time_s', 0.95, computed_with=flow_time_percentiles
+        ) }} as flow_time_p95_s,
         avg(flow_time_s) as flow_time_mean_s,
         sum(flow_time_s) as flow_time_sum_s,
         sum(active_time_s) as active_time_sum_s,

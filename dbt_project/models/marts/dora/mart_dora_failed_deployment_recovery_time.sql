@@ -104,9 +104,15 @@ recovery_stats as (
         period_start,
         sum(case when recovery_seconds >= 0 then 1 else 0 end) as recovered_deployments,
         sum(case when recovery_seconds < 0 then 1 else 0 end) as negative_excluded,
-        {{ percentile_cont(valid_recovery, 0.5) }} as median_seconds,
-        {{ percentile_cont(valid_recovery, 0.75) }} as p75_seconds,
-        {{ percentile_cont(valid_recovery, 0.95) }} as p95_seconds
+        {{ percentile_cont(
+            valid_recovery, 0.5, computed_with=[0.5, 0.75, 0.95]
+        ) }} as median_seconds,
+        {{ percentile_cont(
+            valid_recovery, 0.75, computed_with=[0.5, 0.75, 0.95]
+        ) }} as p75_seconds,
+        {{ percentile_cont(
+            valid_recovery, 0.95, computed_with=[0.5, 0.75, 0.95]
+        ) }} as p95_seconds
     from recoveries_by_period
     group by value_stream_id, slice, slice_value, grain, period_start
 

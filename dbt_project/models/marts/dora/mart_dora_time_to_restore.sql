@@ -134,13 +134,16 @@ period_stats as (
         sum(case when time_to_restore_seconds >= 0 then 1 else 0 end) as incidents_resolved,
         sum(case when time_to_restore_seconds < 0 then 1 else 0 end) as negative_excluded,
         {{ percentile_cont(
-            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.5
+            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.5,
+            computed_with=[0.5, 0.75, 0.95]
         ) }} as median_seconds,
         {{ percentile_cont(
-            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.75
+            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.75,
+            computed_with=[0.5, 0.75, 0.95]
         ) }} as p75_seconds,
         {{ percentile_cont(
-            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.95
+            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.95,
+            computed_with=[0.5, 0.75, 0.95]
         ) }} as p95_seconds
     from restore_times
     group by value_stream_id, slice, slice_value, grain, period_start, priority

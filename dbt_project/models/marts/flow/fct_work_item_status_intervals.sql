@@ -137,54 +137,49 @@ history_changes as (
 
 ),
 
+{% endif %}
+
 lineage as (
 
     select
         rewritten_items.work_item_key,
-        loaded.rewritten_at as replaced_rewritten_at,
-        loaded.value_stream_id as replaced_value_stream_id,
-        case
-            when loaded.work_item_key is null then rewritten_items.first_entered_at
-            when
-                loaded.item_updated_at is null
-                or items.value_stream_id is distinct from loaded.value_stream_id
-                or items.team_id is distinct from loaded.team_id
-                or items.flow_item_type is distinct from loaded.flow_item_type
-                or items.mapping_fingerprint is distinct from loaded.mapping_fingerprint
-                or rewritten_items.is_canceled is distinct from loaded.is_canceled
-                or rewritten_items.is_flow_item is distinct from loaded.is_flow_item
-                then
-                    case
-                        when loaded.first_entered_at < rewritten_items.first_entered_at
-                            then loaded.first_entered_at
-                        else rewritten_items.first_entered_at
-                    end
-            else coalesce(history_changes.changed_at, {{ run_started_timestamp() }})
-        end as changed_from
+        {%- if is_incremental() %}
+            loaded.rewritten_at as replaced_rewritten_at,
+            loaded.value_stream_id as replaced_value_stream_id,
+            case
+                when loaded.work_item_key is null then rewritten_items.first_entered_at
+                when
+                    loaded.item_updated_at is null
+                    or items.value_stream_id is distinct from loaded.value_stream_id
+                    or items.team_id is distinct from loaded.team_id
+                    or items.flow_item_type is distinct from loaded.flow_item_type
+                    or items.mapping_fingerprint is distinct from loaded.mapping_fingerprint
+                    or rewritten_items.is_canceled is distinct from loaded.is_canceled
+                    or rewritten_items.is_flow_item is distinct from loaded.is_flow_item
+                    then
+                        case
+                            when loaded.first_entered_at < rewritten_items.first_entered_at
+                                then loaded.first_entered_at
+                            else rewritten_items.first_entered_at
+                        end
+                else coalesce(history_changes.changed_at, {{ run_started_timestamp() }})
+            end as changed_from
+        {%- else %}
+            cast(null as {{ dbt.type_timestamp() }}) as replaced_rewritten_at,
+            cast(null as {{ dbt.type_string() }}) as replaced_value_stream_id,
+            cast(null as {{ dbt.type_timestamp() }}) as changed_from
+        {%- endif %}
     from rewritten_items
-    inner join items
-        on rewritten_items.work_item_key = items.work_item_key
-    left join loaded
-        on rewritten_items.work_item_key = loaded.work_item_key
-    left join history_changes
-        on rewritten_items.work_item_key = history_changes.work_item_key
+    {%- if is_incremental() %}
+        inner join items
+            on rewritten_items.work_item_key = items.work_item_key
+        left join loaded
+            on rewritten_items.work_item_key = loaded.work_item_key
+        left join history_changes
+            on rewritten_items.work_item_key = history_changes.work_item_key
+    {%- endif %}
 
 ),
-
-{% else %}
-
-lineage as (
-
-    select
-        work_item_key,
-        cast(null as {{ dbt.type_timestamp() }}) as replaced_rewritten_at,
-        cast(null as {{ dbt.type_string() }}) as replaced_value_stream_id,
-        cast(null as {{ dbt.type_timestamp() }}) as changed_from
-    from rewritten_items
-
-),
-
-{% endif %}
 
 final as (
 

@@ -2,6 +2,7 @@
     or waiting, not canceled) at the as-of instant, with its age (as-of - work start)
     against the p50/p85/p95 of the flow times of its stream's items completed in the
     var('flow_aging_window_days') days before (the service level expectation). -#}
+{%- set flow_time_percentiles = [0.5, 0.85, 0.95] -%}
 with
 
 items as (
@@ -21,9 +22,15 @@ recent_flow_times as (
     select
         value_stream_id,
         count(*) as sle_items,
-        {{ percentile_cont('flow_time_s', 0.5) }} as sle_p50_s,
-        {{ percentile_cont('flow_time_s', 0.85) }} as sle_p85_s,
-        {{ percentile_cont('flow_time_s', 0.95) }} as sle_p95_s
+        {{ percentile_cont(
+            'flow_time_s', 0.5, computed_with=flow_time_percentiles
+        ) }} as sle_p50_s,
+        {{ percentile_cont(
+            'flow_time_s', 0.85, computed_with=flow_time_percentiles
+        ) }} as sle_p85_s,
+        {{ percentile_cont(
+            'flow_time_s', 0.95, computed_with=flow_time_percentiles
+        ) }} as sle_p95_s
     from items
     where
         is_flow_item
