@@ -69,7 +69,8 @@ windows as (
 previous_build as (
 
     select
-        max(intervals_rewritten_at) as rewritten_at,
+        max({{ column_or_null(previous, 'intervals_rewritten_at', dbt.type_timestamp()) }})
+            as rewritten_at,
         max(flow_date) as last_built_day
     from {{ previous }}
 

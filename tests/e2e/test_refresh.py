@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.e2e.conftest import PipelineHome
+from tests.e2e.conftest import ROOT, PipelineHome
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +66,70 @@ def test_second_refresh_leaves_every_row_count_unchanged(refreshed) -> None:
 def test_readers_never_see_a_lock_error_during_a_refresh(refreshed) -> None:
     assert refreshed["reader_errors"] == []
     assert refreshed["reads"] > 20
+
+
+# The flow facts' incremental bookkeeping columns, which warehouses built before them lack.
+REWRITE_MARKS = {
+    "fct_work_item_status_intervals": [
+        "rewritten_at",
+        "replaced_rewritten_at",
+        "replaced_value_stream_id",
+        "changed_from",
+    ],
+    "fct_work_items": ["intervals_rewritten_at"],
+    "fct_flow_daily": ["intervals_rewritten_at"],
+}
+
+
+def test_a_warehouse_built_before_the_rewrite_marks_refreshes_without_a_full_refresh(
+    refreshed, pipeline_home: PipelineHome, tmp_path
+) -> None:
+    """A copy of the refreshed warehouse without the flow facts' rewrite marks (as one built
+    before they existed) builds incrementally: the columns are added, the intervals rewrite
+    every item, the work items and the daily snapshot recount everything, every data test
+    passes and each fact equals a full rebuild (the audit tests, selected with them)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    warehouse = home / "warehouse.duckdb"
+    shutil.copy(pipeline_home.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for table, columns in REWRITE_MARKS.items():
+            for column in columns:
+                con.execute(f"alter table marts.{table} drop column {column}")
+    env = dict(pipeline_home.env, VSM_HOME=str(home), DBT_LOG_PATH=str(tmp_path / "logs"))
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--select",
+            *REWRITE_MARKS,
+            # as the refresh does: unit tests run in the test suite, on fixtures
+            "--exclude",
+            "test_type:unit",
+            "--project-dir",
+            str(ROOT / "dbt_project"),
+            "--profiles-dir",
+            str(ROOT / "dbt_project"),
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
+    for audit in (
+        "assert_fct_work_item_status_intervals_equals_a_full_rebuild",
+        "assert_fct_work_items_equals_a_full_rebuild",
+        "assert_fct_flow_daily_equals_a_full_rebuild",
+    ):
+        assert f"PASS {audit}" in result.stdout, audit
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, columns in REWRITE_MARKS.items():
+            marked = columns[0]
+            missing = con.execute(
+                f"select count(*) from marts.{table} where {marked} is null"
+            ).fetchone()[0]
+            assert missing == 0, f"{table}.{marked}"

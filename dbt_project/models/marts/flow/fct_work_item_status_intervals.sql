@@ -19,7 +19,7 @@
         materialized='incremental',
         unique_key='work_item_key',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -61,7 +61,7 @@ loaded as (
         {{ dbt.bool_or('is_canceled') }} as is_canceled,
         {{ dbt.bool_or('is_flow_item') }} as is_flow_item,
         min(entered_at) as first_entered_at,
-        max(rewritten_at) as rewritten_at
+        max({{ column_or_null(this, 'rewritten_at', dbt.type_timestamp()) }}) as rewritten_at
     from {{ this }}
     group by work_item_key
 
@@ -82,6 +82,8 @@ changed_items as (
         or items.value_stream_id is distinct from loaded.value_stream_id
         or items.team_id is distinct from loaded.team_id
         or items.flow_item_type is distinct from loaded.flow_item_type
+        -- rows written before the rewrite marks existed
+        or loaded.rewritten_at is null
 
 ),
 

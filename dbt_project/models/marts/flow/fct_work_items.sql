@@ -11,15 +11,16 @@
         materialized='incremental',
         unique_key='work_item_key',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='append_new_columns'
     )
 }}
 
 {% if is_incremental() %}
 
     {{ work_items(
-        rewritten_since="select coalesce(max(intervals_rewritten_at), cast('1900-01-01' as "
-        ~ dbt.type_timestamp() ~ ")) from " ~ this
+        rewritten_since="select coalesce(max("
+        ~ column_or_null(this, 'intervals_rewritten_at', dbt.type_timestamp())
+        ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from " ~ this
     ) }}
 
 {% else %}
