@@ -94,13 +94,16 @@ rewrites as (
 -- again before the snapshot read its previous version
 recount as (
 
-    select count(*) > 0 as recount_all
+    select
+        previous_build.rewritten_at is null
+        or exists (
+            select 1
+            from rewrites
+            where
+                rewrites.changed_from is null
+                or rewrites.replaced_rewritten_at > previous_build.rewritten_at
+        ) as recount_all
     from previous_build
-    left join rewrites
-        on
-            rewrites.changed_from is null
-            or rewrites.replaced_rewritten_at > previous_build.rewritten_at
-    where previous_build.rewritten_at is null or rewrites.work_item_key is not null
 
 ),
 
@@ -246,89 +249,37 @@ flagged_parts as (
 
 ),
 
--- +1 where an item enters a (status, state), -1 where it leaves
+-- +1 where an item enters a (status, state), -1 where it leaves: the visits' entries and
+-- exits, and within an active visit each flagged part moves the item from active to
+-- waiting (flagged) and back.
+{%- set edges = [
+    ('visits', 'flow_state', 'false', 'entered_at', 1),
+    ('visits', 'flow_state', 'false', 'exited_at', -1),
+    ('flagged_parts', "'active'", 'false', 'started_at', -1),
+    ('flagged_parts', "'waiting'", 'true', 'started_at', 1),
+    ('flagged_parts', "'active'", 'false', 'ended_at', 1),
+    ('flagged_parts', "'waiting'", 'true', 'ended_at', -1),
+] %}
 changes as (
 
-    select
-        value_stream_id,
-        team_id,
-        flow_item_type,
-        status_id,
-        status_name,
-        flow_state,
-        false as is_flagged,
-        timezone,
-        entered_at as changed_at,
-        1 as delta
-    from visits
-    union all
-    select
-        value_stream_id,
-        team_id,
-        flow_item_type,
-        status_id,
-        status_name,
-        flow_state,
-        false as is_flagged,
-        timezone,
-        exited_at as changed_at,
-        -1 as delta
-    from visits
-    where exited_at is not null
-    union all
-    select
-        value_stream_id,
-        team_id,
-        flow_item_type,
-        status_id,
-        status_name,
-        'active' as flow_state,
-        false as is_flagged,
-        timezone,
-        started_at as changed_at,
-        -1 as delta
-    from flagged_parts
-    union all
-    select
-        value_stream_id,
-        team_id,
-        flow_item_type,
-        status_id,
-        status_name,
-        'waiting' as flow_state,
-        true as is_flagged,
-        timezone,
-        started_at as changed_at,
-        1 as delta
-    from flagged_parts
-    union all
-    select
-        value_stream_id,
-        team_id,
-        flow_item_type,
-        status_id,
-        status_name,
-        'active' as flow_state,
-        false as is_flagged,
-        timezone,
-        ended_at as changed_at,
-        1 as delta
-    from flagged_parts
-    where ended_at is not null
-    union all
-    select
-        value_stream_id,
-        team_id,
-        flow_item_type,
-        status_id,
-        status_name,
-        'waiting' as flow_state,
-        true as is_flagged,
-        timezone,
-        ended_at as changed_at,
-        -1 as delta
-    from flagged_parts
-    where ended_at is not null
+    {%- for source, flow_state, is_flagged, changed_at, delta in edges %}
+        select
+            value_stream_id,
+            team_id,
+            flow_item_type,
+            status_id,
+            status_name,
+            {{ flow_state }} as flow_state,
+            {{ is_flagged }} as is_flagged,
+            timezone,
+            {{ changed_at }} as changed_at,
+            {{ delta }} as delta
+        from {{ source }}
+        where {{ changed_at }} is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 

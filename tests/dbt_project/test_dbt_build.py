@@ -854,3 +854,59 @@ def test_not_null_columns_names_each_column_holding_nulls(built, tmp_path):
             f'select column_name, null_rows from "{relation[0]}"."{relation[1]}" order by 1'
         ).fetchall()
     assert rows == [("final_state", 1), ("repository", 2)]
+
+
+CFR = "mart_dora_change_failure_rate"
+
+
+def test_value_ranges_names_each_column_out_of_range(built, tmp_path):
+    """The model-level value_ranges test passes on the built warehouse and, once a count is
+    negative in one row and a rate is above 1 in two, fails with one row per column, naming
+    it, its range and how many rows break it; NULL rates (no deployment) stay in range."""
+    warehouse, run_results = built
+    ran = [
+        r
+        for r in run_results["results"]
+        if r["unique_id"].startswith(f"test.valuestream.value_ranges_{CFR}")
+    ]
+    assert [r["status"] for r in ran] == ["pass"]
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        keys = con.execute(
+            f"select grain, period_start, slice, slice_value from marts.{CFR}"
+            " where rate is not null order by all limit 2"
+        ).fetchall()
+        assert len(keys) == 2
+        where = "grain = ? and period_start = ? and slice = ? and slice_value = ?"
+        con.execute(
+            f"update marts.{CFR} set rate = 1.5, deployments = -1 where {where}",
+            list(keys[0]),
+        )
+        con.execute(f"update marts.{CFR} set rate = 2 where {where}", list(keys[1]))
+    target = tmp_path / "target"
+    result = _dbt(
+        [
+            "test",
+            "--select",
+            f"test_name:value_ranges,{CFR}",
+            "--store-failures",
+            "--exclude-resource-type",
+            "unit_test",
+        ],
+        _env(copy, tmp_path / "logs"),
+        target,
+    )
+    assert result.returncode == 1, result.stdout[-4000:]
+    (failed,) = json.loads((target / "run_results.json").read_text())["results"]
+    assert failed["status"] == "fail" and failed["failures"] == 2
+    with duckdb.connect(str(copy), read_only=True) as con:
+        relation = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_name like 'value_ranges_mart_dora_change%'"
+        ).fetchone()
+        rows = con.execute(
+            "select column_name, expected_range, out_of_range_rows"
+            f' from "{relation[0]}"."{relation[1]}" order by 1'
+        ).fetchall()
+    assert rows == [("deployments", "non_negative", 1), ("rate", "between_zero_and_one", 2)]

@@ -67,23 +67,37 @@ loaded as (
 
 ),
 
-changed_items as (
+compared as (
 
     select
         items.work_item_key,
-        items.issue_id
+        items.issue_id,
+        loaded.work_item_key is null as is_new,
+        items.updated_at is distinct from loaded.item_updated_at as is_updated,
+        -- a change applying to the item's whole history
+        (
+            items.mapping_fingerprint is distinct from loaded.mapping_fingerprint
+            or items.value_stream_id is distinct from loaded.value_stream_id
+            or items.team_id is distinct from loaded.team_id
+            or items.flow_item_type is distinct from loaded.flow_item_type
+        ) as is_reclassified,
+        -- rows written before the rewrite marks existed
+        loaded.rewritten_at is null as is_unmarked
     from items
     left join loaded
         on items.work_item_key = loaded.work_item_key
-    where
-        loaded.work_item_key is null
-        or items.updated_at is distinct from loaded.item_updated_at
-        or items.mapping_fingerprint is distinct from loaded.mapping_fingerprint
-        or items.value_stream_id is distinct from loaded.value_stream_id
-        or items.team_id is distinct from loaded.team_id
-        or items.flow_item_type is distinct from loaded.flow_item_type
-        -- rows written before the rewrite marks existed
-        or loaded.rewritten_at is null
+
+),
+
+changed_items as (
+
+    select
+        work_item_key,
+        issue_id,
+        is_new,
+        is_reclassified
+    from compared
+    where is_new or is_updated or is_reclassified or is_unmarked
 
 ),
 
@@ -149,13 +163,10 @@ lineage as (
             loaded.rewritten_at as replaced_rewritten_at,
             loaded.value_stream_id as replaced_value_stream_id,
             case
-                when loaded.work_item_key is null then rewritten_items.first_entered_at
+                when changed_items.is_new then rewritten_items.first_entered_at
                 when
-                    loaded.item_updated_at is null
-                    or items.value_stream_id is distinct from loaded.value_stream_id
-                    or items.team_id is distinct from loaded.team_id
-                    or items.flow_item_type is distinct from loaded.flow_item_type
-                    or items.mapping_fingerprint is distinct from loaded.mapping_fingerprint
+                    changed_items.is_reclassified
+                    or loaded.item_updated_at is null
                     or rewritten_items.is_canceled is distinct from loaded.is_canceled
                     or rewritten_items.is_flow_item is distinct from loaded.is_flow_item
                     then
@@ -173,8 +184,8 @@ lineage as (
         {%- endif %}
     from rewritten_items
     {%- if is_incremental() %}
-        inner join items
-            on rewritten_items.work_item_key = items.work_item_key
+        inner join changed_items
+            on rewritten_items.work_item_key = changed_items.work_item_key
         left join loaded
             on rewritten_items.work_item_key = loaded.work_item_key
         left join history_changes
