@@ -93,8 +93,9 @@
     the bounds). Each grain's periods are listed once, from the days between the earliest
     first and the latest last date, then joined to the bounds they overlap (not one row per
     day and bound: the slices times the days times the grains). Cross-database: the days
-    come from dbt.generate_series, bounded by var('day_spine_max_days'). -#}
-{% macro dora_period_spine(bounds) -%}
+    come from dbt.generate_series, bounded by var('day_spine_max_days'). `grains` overrides
+    var('dora_grains'). -#}
+{% macro dora_period_spine(bounds, grains=none) -%}
     {%- set day_expression = dbt.dateadd(
         'day', 'day_numbers.generated_number - 1', 'spine_start.first_day'
     ) -%}
@@ -126,7 +127,7 @@
                 cross join ({{ dbt.generate_series(var('day_spine_max_days')) }}) as day_numbers
                 where cast({{ day_expression }} as date) <= spine_start.last_day
             ) as days
-            cross join ({{ dora_grains() }}) as grains
+            cross join ({{ dora_grains(grains) }}) as grains
         ) as period_starts
     ) as periods
         on

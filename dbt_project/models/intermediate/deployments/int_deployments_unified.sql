@@ -248,11 +248,6 @@ unified as (
         with_repository.source_id,
         with_repository.deployment_id,
         with_repository.matched_repository as repository,
-        coalesce(repositories.service, with_repository.source_service) as service,
-        coalesce(
-            repositories.value_stream_id, with_repository.source_value_stream_id
-        ) as value_stream_id,
-        coalesce(repositories.team_id, with_repository.source_team_id) as team_id,
         value_streams.timezone,
         with_repository.environment,
         with_repository.sha,
@@ -261,13 +256,12 @@ unified as (
         with_repository.finished_at,
         with_repository.final_state,
         with_repository.latest_status_state,
+        change_counts.change_count,
+        coalesce(repositories.service, with_repository.source_service) as service,
         coalesce(
-            {{ regex_matches_ci(
-                'with_repository.environment', 'value_streams.production_pattern'
-            ) }},
-            false
-        ) as is_production_environment,
-        change_counts.change_count
+            repositories.value_stream_id, with_repository.source_value_stream_id
+        ) as value_stream_id,
+        coalesce(repositories.team_id, with_repository.source_team_id) as team_id
     from with_repository
     left join repositories
         on lower(with_repository.matched_repository) = lower(repositories.repository)
@@ -280,14 +274,42 @@ unified as (
 
 ),
 
+-- Whether an environment is production, matched once per value stream and environment: a
+-- pattern read from a column is compiled for each row it is matched on.
+production_environments as (
+
+    select
+        environments.value_stream_id,
+        environments.environment,
+        {{ regex_matches_ci('environments.environment', 'value_streams.production_pattern') }}
+            as is_production_environment
+    from (
+        select distinct
+            value_stream_id,
+            environment
+        from unified
+        where value_stream_id is not null and environment is not null
+    ) as environments
+    inner join value_streams
+        on environments.value_stream_id = value_streams.value_stream_id
+
+),
+
 localized as (
 
     select
-        *,
-        is_production_environment and final_state = 'success' as is_production_deployment,
-        {{ utc_to_local_timestamp('finished_at', "coalesce(timezone, 'UTC')") }}
+        unified.*,
+        coalesce(production_environments.is_production_environment, false)
+            as is_production_environment,
+        coalesce(production_environments.is_production_environment, false)
+        and unified.final_state = 'success' as is_production_deployment,
+        {{ utc_to_local_timestamp('unified.finished_at', "coalesce(unified.timezone, 'UTC')") }}
             as finished_at_local
     from unified
+    left join production_environments
+        on
+            unified.value_stream_id = production_environments.value_stream_id
+            and unified.environment = production_environments.environment
 
 ),
 

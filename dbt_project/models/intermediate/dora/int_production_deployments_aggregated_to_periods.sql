@@ -59,7 +59,8 @@ bounds as (
         daily_counts.slice_value,
         min(daily_counts.deployment_date) as first_local_date,
         min({{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }})
-            as last_local_date
+            as last_local_date,
+        max(daily_counts.deployment_date) as last_deployment_date
     from daily_counts
     inner join value_streams
         on daily_counts.value_stream_id = value_streams.value_stream_id
@@ -73,6 +74,54 @@ spine as (
 
 ),
 
+-- Each slice's running total of deployments through each day from its first deployment to
+-- the as-of day (or its last deployment, if later): a trailing window's count is the
+-- difference of two running totals, read by day, instead of a join of each period with
+-- every day of its window.
+running_bounds as (
+
+    select
+        value_stream_id,
+        slice,
+        slice_value,
+        first_local_date,
+        case
+            when last_deployment_date > last_local_date then last_deployment_date
+            else last_local_date
+        end as last_local_date
+    from bounds
+
+),
+
+running_days as (
+
+    {{ dora_period_spine('running_bounds', grains=['day']) }}
+
+),
+
+running_totals as (
+
+    select
+        running_days.value_stream_id,
+        running_days.slice,
+        running_days.slice_value,
+        running_days.period_start as running_date,
+        sum(coalesce(daily_counts.deployments, 0)) over (
+            partition by
+                running_days.value_stream_id, running_days.slice, running_days.slice_value
+            order by running_days.period_start
+            rows between unbounded preceding and current row
+        ) as deployments_through
+    from running_days
+    left join daily_counts
+        on
+            running_days.value_stream_id = daily_counts.value_stream_id
+            and running_days.slice = daily_counts.slice
+            and running_days.slice_value = daily_counts.slice_value
+            and running_days.period_start = daily_counts.deployment_date
+
+),
+
 periods as (
 
     select
@@ -82,6 +131,11 @@ periods as (
         spine.grain,
         spine.period_start,
         bounds.last_local_date,
+        case
+            when bounds.last_deployment_date > bounds.last_local_date
+                then bounds.last_deployment_date
+            else bounds.last_local_date
+        end as last_running_date,
         {{ dora_period_end('spine.grain', 'spine.period_start') }} as period_end,
         cast({{ dbt.date_trunc('week', 'bounds.first_local_date') }} as date)
             as first_week_start
@@ -131,6 +185,9 @@ period_counts as (
 
 ),
 
+-- The deployments of the window: the running total through its last day (capped at the
+-- last running day) less the running total through the day before it starts (none before
+-- the slice's first deployment).
 trailing_counts as (
 
     select
@@ -139,21 +196,25 @@ trailing_counts as (
         windows.slice_value,
         windows.grain,
         windows.period_start,
-        coalesce(sum(daily_counts.deployments), 0) as trailing_deployments
+        coalesce(through_end.deployments_through, 0)
+        - coalesce(through_day_before.deployments_through, 0) as trailing_deployments
     from windows
-    left join daily_counts
+    left join running_totals as through_end
         on
-            windows.value_stream_id = daily_counts.value_stream_id
-            and windows.slice = daily_counts.slice
-            and windows.slice_value = daily_counts.slice_value
-            and windows.window_start <= daily_counts.deployment_date
-            and windows.period_end >= daily_counts.deployment_date
-    group by
-        windows.value_stream_id,
-        windows.slice,
-        windows.slice_value,
-        windows.grain,
-        windows.period_start
+            windows.value_stream_id = through_end.value_stream_id
+            and windows.slice = through_end.slice
+            and windows.slice_value = through_end.slice_value
+            and through_end.running_date = case
+                when windows.period_end < windows.last_running_date then windows.period_end
+                else windows.last_running_date
+            end
+    left join running_totals as through_day_before
+        on
+            windows.value_stream_id = through_day_before.value_stream_id
+            and windows.slice = through_day_before.slice
+            and windows.slice_value = through_day_before.slice_value
+            and through_day_before.running_date
+            = cast({{ dbt.dateadd('day', -1, 'windows.window_start') }} as date)
 
 ),
 
