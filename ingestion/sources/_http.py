@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from dlt.sources.helpers.requests import Client
 from requests import HTTPError, Response, Session
 from requests.exceptions import ChunkedEncodingError
@@ -92,17 +93,23 @@ def raise_for_answer(
 
 
 def require_json(response: Response) -> None:
-    """Response hook: a successful answer whose body is not JSON (cut short) is retried."""
+    """Response hook: a successful answer whose body is not JSON (cut short) is retried.
+
+    The body is parsed here once, with orjson, and kept on the response: `response.json()`
+    then returns that parse to every reader after the hook (dlt's paginators and data
+    selectors, the sources) instead of decoding the page again with the standard library.
+    """
     if response.status_code >= 400 or not response.content:
         return
     try:
-        response.json()
-    except ValueError as exc:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
         raise IncompleteBody(
             f"{request_line(response)} answered {response.status_code} with a body that is "
             "not complete JSON",
             response=response,
         ) from exc
+    response.json = lambda **_kwargs: body  # type: ignore[method-assign]
 
 
 def parse_timestamp(value: Any, epoch_millis: bool = False) -> datetime | None:
