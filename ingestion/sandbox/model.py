@@ -8,6 +8,7 @@ thousands of records for the larger tiers, and integers keep that lean. `to_date
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,8 @@ def to_datetime(ts: int) -> datetime:
 
 def iso(ts: int) -> str:
     """GitHub's timestamp format: `2026-01-02T03:04:05Z`."""
-    return to_datetime(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # time.gmtime formats in a third of datetime's time: the sandbox writes one per field.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,10 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 translator = ModelTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+# dagster-dbt gives each run a target folder of its own (compiled SQL, the debug log, the
+# artifacts: about 20 MB on the sandbox); the refresh keeps the newest few for a look after
+# a failure, else an hourly schedule would fill the disk (some 170 GB a year).
+RUN_TARGETS_KEPT = int(os.environ.get("VSM_DBT_RUNS_KEPT", "5"))
 
 
 class DbtBuildConfig(dg.Config):
@@ -74,6 +78,30 @@ def keep_parse_warm(run_target: Path, project_target: Path) -> None:
     os.replace(staged, project_target / PARTIAL_PARSE)
 
 
+def prune_run_targets(
+    project_target: Path, current: Path | None, keep: int = RUN_TARGETS_KEPT
+) -> list[Path]:
+    """Remove the target folders of dbt runs but the newest ``keep`` (the current run's
+    folder, ``current``, counts as one and is never removed); the removed folders.
+
+    Only folders named as dagster-dbt names a run's (``<op>-<run id>-<id>``, all the
+    ``dbt_models-*`` of this asset) are considered: the project's own target files stay.
+    """
+    runs = sorted(
+        (
+            folder
+            for folder in project_target.glob("dbt_models-*")
+            if folder.is_dir() and (current is None or folder.resolve() != current.resolve())
+        ),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    removed = runs[max(keep - (current is not None), 0) :]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -86,5 +114,9 @@ def dbt_models(  # noqa: ANN201
     invocation = dbt.cli(
         dbt_build_args(full_refresh=config.full_refresh, audit=config.audit), context=context
     )
-    yield from invocation.stream()
-    keep_parse_warm(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
+    project_target = dbt_project.project_dir / dbt_project.target_path
+    try:
+        yield from invocation.stream()
+        keep_parse_warm(invocation.target_path, project_target)
+    finally:
+        prune_run_targets(project_target, invocation.target_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from orchestration.definitions import defs
@@ -115,6 +117,7 @@ def test_the_dbt_step_runs_the_audit_tests_only_when_told(monkeypatch) -> None:
         return Invocation()
 
     monkeypatch.setattr(transform, "keep_parse_warm", lambda *a: None)
+    monkeypatch.setattr(transform, "prune_run_targets", lambda *a: [])
     resource = type("Dbt", (), {"cli": staticmethod(cli)})()
     for settings in ({}, {"audit": True}, {"full_refresh": True}):
         context = dg.build_asset_context()
@@ -143,6 +146,30 @@ def test_a_run_leaves_its_parse_for_the_next_one(tmp_path) -> None:
     keep_parse_warm(run, project)
     assert (project / "partial_parse.msgpack").read_bytes() == b"parsed here"
     assert [p.name for p in project.iterdir()] == ["partial_parse.msgpack"]
+
+
+def test_a_run_keeps_the_target_folders_of_the_newest_runs_only(tmp_path) -> None:
+    from orchestration.assets.transform import prune_run_targets
+
+    project = tmp_path / "target"
+    runs = [project / f"dbt_models-run{number}-abcdef0" for number in range(8)]
+    for age, folder in enumerate(reversed(runs)):  # run7 is the newest
+        (folder / "compiled").mkdir(parents=True)
+        (folder / "dbt.log").write_text("log")
+        os.utime(folder, (1_000_000 - age * 3600, 1_000_000 - age * 3600))
+    (project / "partial_parse.msgpack").write_bytes(b"parsed")
+    (project / "compiled").mkdir()
+    current = runs[0]  # the oldest folder is this run's own: it is never removed
+    removed = prune_run_targets(project, current, keep=3)
+    assert sorted(p.name for p in removed) == sorted(r.name for r in runs[1:6])
+    assert sorted(p.name for p in project.iterdir()) == sorted(
+        ["compiled", "partial_parse.msgpack", runs[0].name, runs[6].name, runs[7].name]
+    )
+    # Without a current run the newest `keep` stay, by age; nothing else is touched.
+    assert prune_run_targets(project, None, keep=1) == [runs[6], runs[0]]
+    assert sorted(p.name for p in project.iterdir()) == sorted(
+        ["compiled", "partial_parse.msgpack", runs[7].name]
+    )
 
 
 def test_every_source_joins_when_enabled_and_folders_come_from_the_config(
