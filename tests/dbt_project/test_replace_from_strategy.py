@@ -1,0 +1,120 @@
+"""The `replace_from` incremental strategy (dbt_project/macros/replace_from_strategy.sql),
+which fct_flow_daily's refresh relies on, run by dbt itself on a model of its own.
+
+A first build writes three partitions (streams a, b, c) of daily rows. The incremental run
+then yields:
+- stream a: a marker on day 2 and a recount of day 2 only: days 2-4 are replaced, so days 3
+  and 4, which the recount no longer yields, are emptied; day 1 stays;
+- stream b: nothing: the partition is left as it was;
+- stream c: a marker alone on day 1: the whole partition is emptied (a stream removed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+
+PROFILE = """
+replace_from_check:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "{warehouse}"
+      schema: main
+      threads: 1
+"""
+
+PROJECT = """
+name: replace_from_check
+version: "1.0"
+profile: replace_from_check
+config-version: 2
+model-paths: ["models"]
+macro-paths: ["macros"]
+"""
+
+MODEL = """
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by='stream',
+        replace_from_column='day',
+        replace_marker='is_marker'
+    )
+}}
+{% if is_incremental() %}
+select * from (values
+    ('a', 2, 0, true),
+    ('a', 2, 5, false),
+    ('c', 1, 0, true)
+) as recount (stream, day, items, is_marker)
+{% else %}
+select * from (values
+    ('a', 1, 1, false), ('a', 2, 1, false), ('a', 3, 1, false), ('a', 4, 1, false),
+    ('b', 1, 2, false), ('b', 2, 2, false), ('b', 3, 2, false),
+    ('c', 1, 3, false), ('c', 2, 3, false)
+) as first_count (stream, day, items, is_marker)
+{% endif %}
+"""
+
+
+def _build(project: Path, env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [
+            str(DBT),
+            "build",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(project / "target"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_replace_from_replaces_each_marked_partition_from_its_marker_on(tmp_path) -> None:
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "macros").mkdir()
+    shutil.copy(ROOT / "dbt_project" / "macros" / "replace_from_strategy.sql", project / "macros")
+    (project / "models" / "daily.sql").write_text(MODEL, encoding="utf-8")
+    (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
+    warehouse = tmp_path / "warehouse.duckdb"
+    (project / "profiles.yml").write_text(PROFILE.format(warehouse=warehouse), encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(tmp_path / "logs"))
+
+    def rows() -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select stream, day, items from main.daily order by stream, day"
+            ).fetchall()
+
+    _build(project, env)
+    first = rows()
+    assert len(first) == 9
+
+    _build(project, env)
+    assert rows() == [
+        ("a", 1, 1),  # before the marker: kept
+        ("a", 2, 5),  # recounted; days 3 and 4, no longer yielded, are gone
+        ("b", 1, 2),  # no marker: the partition is untouched
+        ("b", 2, 2),
+        ("b", 3, 2),
+    ]  # stream c: a marker alone empties the partition; markers are never inserted
