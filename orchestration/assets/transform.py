@@ -1,5 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and asset checks."""
 
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -9,8 +11,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
+from ingestion.config import load_config
+from ingestion.pipelines import vsm_home
 from orchestration.dbt_args import dbt_build_args
-from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.paths import DBT_PROJECT_DIR, config_path
 from orchestration.translators import ModelTranslator
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -22,6 +26,11 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 # artifacts: about 20 MB on the sandbox); the refresh keeps the newest few for a look after
 # a failure, else an hourly schedule would fill the disk (some 170 GB a year).
 RUN_TARGETS_KEPT = int(os.environ.get("VSM_DBT_RUNS_KEPT", "5"))
+# What the warehouse's incremental models were last built from (build_fingerprint), in
+# VSM_HOME: a refresh that finds something else rebuilds them from the whole history.
+BUILT_FROM = "dbt_built_from.sha256"
+# The dbt project's files whose change can change what a model writes.
+PROJECT_CODE = ("dbt_project.yml", "models", "macros", "seeds")
 
 
 class DbtBuildConfig(dg.Config):
@@ -38,7 +47,8 @@ class DbtBuildConfig(dg.Config):
         default=False,
         description=(
             "Rebuild the incremental models from the whole history (dbt --full-refresh): "
-            "after a change of a value stream's timezone or name, or a failed audit."
+            "after a failed audit. A refresh does it by itself when the dbt project or the "
+            "config changed since the last build."
         ),
     )
 
@@ -102,6 +112,46 @@ def prune_run_targets(
     return removed
 
 
+def build_fingerprint(project_dir: Path, config_file: Path) -> str:
+    """A digest of what the incremental models are built from: the dbt project's code
+    (``PROJECT_CODE``: models, macros, seeds and dbt_project.yml) and the config the
+    models read (every section of ``valuestream.yml`` but ``sources``, which only the
+    connectors read).
+
+    An incremental model rewrites only the rows its lookback reaches, so a new production
+    pattern, attribution window, repository mapping or flow setting, or a new version of a
+    model, would otherwise reach the older rows only at a full refresh.
+    """
+    digest = hashlib.sha256()
+    for name in PROJECT_CODE:
+        root = project_dir / name
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file():
+                digest.update(path.relative_to(project_dir).as_posix().encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    settings = load_config(config_file).model_dump(mode="json", exclude={"sources"})
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def needs_full_refresh(built_from: Path, fingerprint: str) -> bool:
+    """Whether the warehouse was last built from something other than ``fingerprint``
+    (or the build was never recorded: a warehouse of an earlier version, a new one)."""
+    try:
+        return built_from.read_text(encoding="utf-8").strip() != fingerprint
+    except FileNotFoundError:
+        return True
+
+
+def remember_build(built_from: Path, fingerprint: str) -> None:
+    """Record what a successful build was built from (atomically)."""
+    built_from.parent.mkdir(parents=True, exist_ok=True)
+    staged = built_from.with_name(f".{built_from.name}.{os.getpid()}")
+    staged.write_text(fingerprint + "\n", encoding="utf-8")
+    os.replace(staged, built_from)
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -111,12 +161,22 @@ def prune_run_targets(
 def dbt_models(  # noqa: ANN201
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ):
+    built_from = vsm_home() / BUILT_FROM
+    fingerprint = build_fingerprint(dbt_project.project_dir, config_path())
+    full_refresh = config.full_refresh or needs_full_refresh(built_from, fingerprint)
+    if full_refresh and not config.full_refresh:
+        context.log.info(
+            "The dbt project or the config changed since the warehouse was last built (or "
+            "it was never built by this version): the incremental models are rebuilt from "
+            "the whole history."
+        )
     invocation = dbt.cli(
-        dbt_build_args(full_refresh=config.full_refresh, audit=config.audit), context=context
+        dbt_build_args(full_refresh=full_refresh, audit=config.audit), context=context
     )
     project_target = dbt_project.project_dir / dbt_project.target_path
     try:
         yield from invocation.stream()
         keep_parse_warm(invocation.target_path, project_target)
+        remember_build(built_from, fingerprint)
     finally:
         prune_run_targets(project_target, invocation.target_path)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from orchestration.definitions import defs
+
+ROOT = Path(__file__).resolve().parents[2]
 
 RAW_TABLES = {
     "raw_github/deployments",
@@ -118,6 +122,9 @@ def test_the_dbt_step_runs_the_audit_tests_only_when_told(monkeypatch) -> None:
 
     monkeypatch.setattr(transform, "keep_parse_warm", lambda *a: None)
     monkeypatch.setattr(transform, "prune_run_targets", lambda *a: [])
+    monkeypatch.setattr(transform, "build_fingerprint", lambda *a: "same")
+    monkeypatch.setattr(transform, "needs_full_refresh", lambda *a: False)
+    monkeypatch.setattr(transform, "remember_build", lambda *a: None)
     resource = type("Dbt", (), {"cli": staticmethod(cli)})()
     for settings in ({}, {"audit": True}, {"full_refresh": True}):
         context = dg.build_asset_context()
@@ -146,6 +153,86 @@ def test_a_run_leaves_its_parse_for_the_next_one(tmp_path) -> None:
     keep_parse_warm(run, project)
     assert (project / "partial_parse.msgpack").read_bytes() == b"parsed here"
     assert [p.name for p in project.iterdir()] == ["partial_parse.msgpack"]
+
+
+def test_a_refresh_rebuilds_everything_when_the_project_or_the_config_changed(
+    tmp_path, monkeypatch
+) -> None:
+    from orchestration.assets import transform
+
+    project = tmp_path / "dbt_project"
+    (project / "models" / "marts").mkdir(parents=True)
+    (project / "macros").mkdir()
+    (project / "dbt_project.yml").write_text("name: valuestream\n")
+    model = project / "models" / "marts" / "fct_changes.sql"
+    model.write_text("select 1 as change_key\n")
+    config = tmp_path / "valuestream.yml"
+    text = (ROOT / "valuestream.yml").read_text(encoding="utf-8")
+    config.write_text(text, encoding="utf-8")
+
+    first = transform.build_fingerprint(project, config)
+    assert transform.build_fingerprint(project, config) == first
+    model.write_text("select 2 as change_key\n")  # a new version of a model
+    changed_model = transform.build_fingerprint(project, config)
+    assert changed_model != first
+    assert text.count("attribution_window_hours: 24") == 1
+    wider = text.replace("attribution_window_hours: 24", "attribution_window_hours: 48")
+    config.write_text(wider, encoding="utf-8")
+    assert transform.build_fingerprint(project, config) != changed_model
+    # The connectors' settings are not read by the models: no rebuild for them.
+    marker = "    # GitHub Enterprise Server"
+    assert text.count(marker) == 1
+    config.write_text(text.replace(marker, "    incident_label: outage\n" + marker), "utf-8")
+    assert transform.build_fingerprint(project, config) == changed_model
+
+    built_from = tmp_path / "home" / transform.BUILT_FROM
+    assert transform.needs_full_refresh(built_from, first)  # never recorded
+    transform.remember_build(built_from, first)
+    assert not transform.needs_full_refresh(built_from, first)
+    assert transform.needs_full_refresh(built_from, changed_model)
+    assert [p.name for p in built_from.parent.iterdir()] == [transform.BUILT_FROM]
+
+    # The asset: a changed fingerprint makes the refresh a full one, and a successful build
+    # records the new fingerprint (a failed one does not).
+    calls: list[list[str]] = []
+
+    class Invocation:
+        target_path = None
+
+        def __init__(self, fails: bool) -> None:
+            self.fails = fails
+
+        def stream(self):  # noqa: ANN202
+            if self.fails:
+                raise RuntimeError("dbt failed")
+            return iter(())
+
+    outcomes = iter([True, False, False])
+
+    def cli(args, context=None):  # noqa: ANN001, ANN202
+        calls.append(list(args))
+        return Invocation(fails=next(outcomes))
+
+    monkeypatch.setattr(transform, "keep_parse_warm", lambda *a: None)
+    monkeypatch.setattr(transform, "prune_run_targets", lambda *a: [])
+    monkeypatch.setattr(transform, "vsm_home", lambda: built_from.parent)
+    monkeypatch.setattr(transform, "build_fingerprint", lambda *a: changed_model)
+    resource = type("Dbt", (), {"cli": staticmethod(cli)})()
+
+    def refresh() -> None:
+        list(
+            transform.dbt_models.op.compute_fn.decorated_fn(
+                dg.build_asset_context(), resource, transform.DbtBuildConfig()
+            )
+        )
+
+    with pytest.raises(RuntimeError):
+        refresh()  # changed, and the build fails: nothing recorded
+    assert not transform.needs_full_refresh(built_from, first)
+    refresh()  # still changed: full again, and recorded
+    refresh()  # unchanged: incremental
+    assert ["--full-refresh" in args for args in calls] == [True, True, False]
+    assert not transform.needs_full_refresh(built_from, changed_model)
 
 
 def test_a_run_keeps_the_target_folders_of_the_newest_runs_only(tmp_path) -> None:
