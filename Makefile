@@ -24,7 +24,7 @@ export UV_COMPILE_BYTECODE := 1
 
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: help setup browser demo test lint format ui dashboards clean
+.PHONY: help setup browser postgres demo test lint format ui dashboards clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -49,10 +49,17 @@ browser:  ## Install Debian's Chromium for the browser tests (when missing)
 	fi
 	@dpkg-query -W -f='chromium $${Version}\n' chromium 2>/dev/null || test -x /usr/bin/chromium
 
+postgres:  ## Install Debian's PostgreSQL server for the cross-database test (when missing)
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@ls /usr/lib/postgresql/*/bin/initdb
+
 demo: setup  ## Build the sandbox organisation, run the pipeline, serve the dashboards
 	$(BIN)/vsm demo
 
-test: setup browser  ## Run the whole test suite
+test: setup browser postgres  ## Run the whole test suite
 	$(BIN)/pytest --durations=25
 
 lint: setup  ## ruff and sqlfluff

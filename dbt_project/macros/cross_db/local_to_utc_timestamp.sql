@@ -9,5 +9,5 @@
 {%- endmacro %}
 
 {% macro postgres__local_to_utc_timestamp(local_timestamp, timezone) -%}
-    (({{ local_timestamp }} at time zone {{ timezone }}) at time zone 'UTC')
+    ((({{ local_timestamp }}) at time zone {{ timezone }}) at time zone 'UTC')
 {%- endmacro %}

@@ -9,5 +9,5 @@
 {%- endmacro %}
 
 {% macro postgres__to_utc_timestamp(column_name) -%}
-    ({{ column_name }} at time zone 'UTC')
+    (({{ column_name }}) at time zone 'UTC')
 {%- endmacro %}

@@ -9,5 +9,5 @@
 {%- endmacro %}
 
 {% macro postgres__utc_to_local_timestamp(utc_timestamp, timezone) -%}
-    (({{ utc_timestamp }} at time zone 'UTC') at time zone {{ timezone }})
+    ((({{ utc_timestamp }}) at time zone 'UTC') at time zone {{ timezone }})
 {%- endmacro %}

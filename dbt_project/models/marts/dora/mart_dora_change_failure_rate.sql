@@ -2,7 +2,7 @@ with
 
 periods as (
 
-    select * from {{ ref('int_production_deployment_outcomes_aggregated_to_periods') }}
+    select * from {{ ref('int_deployment_outcomes_aggregated_to_periods') }}
 
 ),
 

@@ -10,7 +10,7 @@ stage_rows as (
 
 deployment_outcomes as (
 
-    select * from {{ ref('int_production_deployment_outcomes_aggregated_to_periods') }}
+    select * from {{ ref('int_deployment_outcomes_aggregated_to_periods') }}
     where slice = 'value_stream'
 
 ),
