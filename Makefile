@@ -42,18 +42,18 @@ $(BIN)/vsm: pyproject.toml uv.lock | $(UV)
 $(DBT_DIR)/target/manifest.json: $(BIN)/vsm $(shell find $(DBT_DIR) -name '*.sql' -o -name '*.yml' -o -name '*.csv' 2>/dev/null | grep -v '/target/')
 	cd $(DBT_DIR) && ../$(BIN)/dbt parse --quiet --project-dir . --profiles-dir .
 
+# Install Debian package $(1) (as root, else through sudo).
+define apt_install
+if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
+endef
+
 browser:  ## Install Debian's Chromium for the browser tests (when missing)
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	fi
+	@if [ ! -x /usr/bin/chromium ]; then $(call apt_install,chromium); fi
 	@dpkg-query -W -f='chromium $${Version}\n' chromium 2>/dev/null || test -x /usr/bin/chromium
 
 postgres:  ## Install Debian's PostgreSQL server for the cross-database test (when missing)
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
-	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then $(call apt_install,postgresql); fi
 	@ls /usr/lib/postgresql/*/bin/initdb
 
 demo: setup  ## Build the sandbox organisation, run the pipeline, serve the dashboards

@@ -25,7 +25,7 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 # dagster-dbt gives each run a target folder of its own (compiled SQL, the debug log, the
 # artifacts: about 20 MB on the sandbox); the refresh keeps the newest few for a look after
 # a failure, else an hourly schedule would fill the disk (some 170 GB a year).
-RUN_TARGETS_KEPT = int(os.environ.get("VSM_DBT_RUNS_KEPT", "5"))
+RUN_TARGETS_KEPT = 5
 # What the warehouse's incremental models were last built from (build_fingerprint), in
 # VSM_HOME: a refresh that finds something else rebuilds them from the whole history.
 BUILT_FROM = "dbt_built_from.sha256"
@@ -80,17 +80,29 @@ def keep_parse_warm(run_target: Path, project_target: Path) -> None:
     project's (atomically: a concurrent run reads the old file or the new one).
     """
     written = run_target / PARTIAL_PARSE
-    if not written.exists():
-        return
-    project_target.mkdir(parents=True, exist_ok=True)
-    staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}"
-    shutil.copyfile(written, staged)
-    os.replace(staged, project_target / PARTIAL_PARSE)
+    if written.exists():
+        _replace_atomically(project_target / PARTIAL_PARSE, written.read_bytes())
 
 
-def prune_run_targets(
-    project_target: Path, current: Path | None, keep: int = RUN_TARGETS_KEPT
-) -> list[Path]:
+def _replace_atomically(path: Path, content: bytes) -> None:
+    """Write `path` whole or not at all: a concurrent reader sees the old file or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.{os.getpid()}")
+    staged.write_bytes(content)
+    os.replace(staged, path)
+
+
+def run_targets_kept() -> int:
+    """How many dbt run folders to keep: ``VSM_DBT_RUNS_KEPT``, default 5."""
+    raw = os.environ.get("VSM_DBT_RUNS_KEPT", "").strip() or str(RUN_TARGETS_KEPT)
+    if not raw.isdigit():
+        raise ValueError(
+            f"VSM_DBT_RUNS_KEPT must be a whole number of runs to keep (0 or more), got {raw!r}"
+        )
+    return int(raw)
+
+
+def prune_run_targets(project_target: Path, current: Path | None, keep: int) -> list[Path]:
     """Remove the target folders of dbt runs but the newest ``keep`` (the current run's
     folder, ``current``, counts as one and is never removed); the removed folders.
 
@@ -145,11 +157,8 @@ def needs_full_refresh(built_from: Path, fingerprint: str) -> bool:
 
 
 def remember_build(built_from: Path, fingerprint: str) -> None:
-    """Record what a successful build was built from (atomically)."""
-    built_from.parent.mkdir(parents=True, exist_ok=True)
-    staged = built_from.with_name(f".{built_from.name}.{os.getpid()}")
-    staged.write_text(fingerprint + "\n", encoding="utf-8")
-    os.replace(staged, built_from)
+    """Record what a successful build was built from."""
+    _replace_atomically(built_from, (fingerprint + "\n").encode())
 
 
 @dbt_assets(
@@ -161,6 +170,7 @@ def remember_build(built_from: Path, fingerprint: str) -> None:
 def dbt_models(  # noqa: ANN201
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
 ):
+    runs_kept = run_targets_kept()
     built_from = vsm_home() / BUILT_FROM
     fingerprint = build_fingerprint(dbt_project.project_dir, config_path())
     full_refresh = config.full_refresh or needs_full_refresh(built_from, fingerprint)
@@ -179,4 +189,4 @@ def dbt_models(  # noqa: ANN201
         keep_parse_warm(invocation.target_path, project_target)
         remember_build(built_from, fingerprint)
     finally:
-        prune_run_targets(project_target, invocation.target_path)
+        prune_run_targets(project_target, invocation.target_path, runs_kept)

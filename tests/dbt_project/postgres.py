@@ -93,14 +93,18 @@ def postgres_server() -> Iterator[dict[str, str]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_sql(settings: dict[str, str], sql: str) -> None:
-    """Run `sql` (several statements) in the server's database."""
-    con = psycopg2.connect(
+def _connect(settings: dict[str, str]) -> psycopg2.extensions.connection:
+    return psycopg2.connect(
         host=settings["VSM_POSTGRES_HOST"],
         port=int(settings["VSM_POSTGRES_PORT"]),
         user=settings["VSM_POSTGRES_USER"],
         dbname=settings["VSM_POSTGRES_DATABASE"],
     )
+
+
+def run_sql(settings: dict[str, str], sql: str) -> None:
+    """Run `sql` (several statements) in the server's database."""
+    con = _connect(settings)
     try:
         con.autocommit = True
         con.cursor().execute(sql)
@@ -110,12 +114,7 @@ def run_sql(settings: dict[str, str], sql: str) -> None:
 
 def fetch(settings: dict[str, str], sql: str) -> list[tuple]:
     """The rows of `sql` in the server's database."""
-    con = psycopg2.connect(
-        host=settings["VSM_POSTGRES_HOST"],
-        port=int(settings["VSM_POSTGRES_PORT"]),
-        user=settings["VSM_POSTGRES_USER"],
-        dbname=settings["VSM_POSTGRES_DATABASE"],
-    )
+    con = _connect(settings)
     try:
         with con.cursor() as cursor:
             cursor.execute(sql)

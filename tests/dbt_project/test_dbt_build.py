@@ -832,31 +832,40 @@ def test_not_null_columns_names_each_column_holding_nulls(built, tmp_path):
             "update marts.fct_deployments set repository = null"
             " where deployment_key in (select max(deployment_key) from marts.fct_deployments)"
         )
+    rows = _failures_of(
+        copy, tmp_path, "not_null_columns", "fct_deployments", "column_name, null_rows"
+    )
+    assert rows == [("final_state", 1), ("repository", 2)]
+
+
+def _failures_of(
+    warehouse: Path, tmp_path: Path, test_name: str, model: str, columns: str
+) -> list[tuple]:
+    """Run the generic test `test_name` of `model` on `warehouse`, which must now fail with
+    2 failing rows; `columns` of the failures it stored, ordered."""
     target = tmp_path / "target"
     result = _dbt(
         [
             "test",
             "--select",
-            "test_name:not_null_columns,fct_deployments",
+            f"test_name:{test_name},{model}",
             "--store-failures",
             "--exclude-resource-type",
             "unit_test",
         ],
-        _env(copy, tmp_path / "logs"),
+        _env(warehouse, tmp_path / "logs"),
         target,
     )
     assert result.returncode == 1, result.stdout[-4000:]
     (failed,) = json.loads((target / "run_results.json").read_text())["results"]
     assert failed["status"] == "fail" and failed["failures"] == 2
-    with duckdb.connect(str(copy), read_only=True) as con:
-        relation = con.execute(
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        schema, table = con.execute(
             "select table_schema, table_name from information_schema.tables"
-            " where table_name like 'not_null_columns_fct_%'"
+            " where table_name like ?",
+            [f"{test_name}_{model[:10]}%"],
         ).fetchone()
-        rows = con.execute(
-            f'select column_name, null_rows from "{relation[0]}"."{relation[1]}" order by 1'
-        ).fetchall()
-    assert rows == [("final_state", 1), ("repository", 2)]
+        return con.execute(f'select {columns} from "{schema}"."{table}" order by 1').fetchall()
 
 
 CFR = "mart_dora_change_failure_rate"
@@ -887,31 +896,9 @@ def test_value_ranges_names_each_column_out_of_range(built, tmp_path):
             list(keys[0]),
         )
         con.execute(f"update marts.{CFR} set rate = 2 where {where}", list(keys[1]))
-    target = tmp_path / "target"
-    result = _dbt(
-        [
-            "test",
-            "--select",
-            f"test_name:value_ranges,{CFR}",
-            "--store-failures",
-            "--exclude-resource-type",
-            "unit_test",
-        ],
-        _env(copy, tmp_path / "logs"),
-        target,
+    rows = _failures_of(
+        copy, tmp_path, "value_ranges", CFR, "column_name, expected_range, out_of_range_rows"
     )
-    assert result.returncode == 1, result.stdout[-4000:]
-    (failed,) = json.loads((target / "run_results.json").read_text())["results"]
-    assert failed["status"] == "fail" and failed["failures"] == 2
-    with duckdb.connect(str(copy), read_only=True) as con:
-        relation = con.execute(
-            "select table_schema, table_name from information_schema.tables"
-            " where table_name like 'value_ranges_mart_dora_change%'"
-        ).fetchone()
-        rows = con.execute(
-            "select column_name, expected_range, out_of_range_rows"
-            f' from "{relation[0]}"."{relation[1]}" order by 1'
-        ).fetchall()
     assert rows == [("deployments", "non_negative", 1), ("rate", "between_zero_and_one", 2)]
 
 

@@ -235,7 +235,7 @@ def test_a_refresh_rebuilds_everything_when_the_project_or_the_config_changed(
     assert not transform.needs_full_refresh(built_from, changed_model)
 
 
-def test_a_run_keeps_the_target_folders_of_the_newest_runs_only(tmp_path) -> None:
+def test_a_run_keeps_the_target_folders_of_the_newest_runs_only(tmp_path, monkeypatch) -> None:
     from orchestration.assets.transform import prune_run_targets
 
     project = tmp_path / "target"
@@ -254,6 +254,16 @@ def test_a_run_keeps_the_target_folders_of_the_newest_runs_only(tmp_path) -> Non
     )
     # Without a current run the newest `keep` stay, by age; nothing else is touched.
     assert prune_run_targets(project, None, keep=1) == [runs[6], runs[0]]
+    # How many: VSM_DBT_RUNS_KEPT, a whole number; anything else stops the step, named.
+    from orchestration.assets.transform import run_targets_kept
+
+    monkeypatch.delenv("VSM_DBT_RUNS_KEPT", raising=False)
+    assert run_targets_kept() == 5
+    monkeypatch.setenv("VSM_DBT_RUNS_KEPT", "12")
+    assert run_targets_kept() == 12
+    monkeypatch.setenv("VSM_DBT_RUNS_KEPT", "five")
+    with pytest.raises(ValueError, match="VSM_DBT_RUNS_KEPT .* got 'five'"):
+        run_targets_kept()
     assert sorted(p.name for p in project.iterdir()) == sorted(
         ["compiled", "partial_parse.msgpack", runs[7].name]
     )

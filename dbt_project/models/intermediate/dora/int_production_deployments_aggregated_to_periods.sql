@@ -51,7 +51,7 @@ daily_counts as (
 
 -- Each slice is measured from its first production deployment through the day holding
 -- the as-of instant in the stream's own timezone.
-bounds as (
+slice_dates as (
 
     select
         daily_counts.value_stream_id,
@@ -68,16 +68,29 @@ bounds as (
 
 ),
 
+-- The running totals below run from the first deployment to the as-of day, or to the last
+-- deployment if it is later.
+bounds as (
+
+    select
+        *,
+        case
+            when last_deployment_date > last_local_date then last_deployment_date
+            else last_local_date
+        end as last_running_date
+    from slice_dates
+
+),
+
 spine as (
 
     {{ dora_period_spine('bounds') }}
 
 ),
 
--- Each slice's running total of deployments through each day from its first deployment to
--- the as-of day (or its last deployment, if later): a trailing window's count is the
--- difference of two running totals, read by day, instead of a join of each period with
--- every day of its window.
+-- Each slice's running total of deployments through each day of its running bounds: a
+-- trailing window's count is the difference of two running totals, read by day, instead of
+-- a join of each period with every day of its window.
 running_bounds as (
 
     select
@@ -85,10 +98,7 @@ running_bounds as (
         slice,
         slice_value,
         first_local_date,
-        case
-            when last_deployment_date > last_local_date then last_deployment_date
-            else last_local_date
-        end as last_local_date
+        last_running_date as last_local_date
     from bounds
 
 ),
@@ -131,11 +141,7 @@ periods as (
         spine.grain,
         spine.period_start,
         bounds.last_local_date,
-        case
-            when bounds.last_deployment_date > bounds.last_local_date
-                then bounds.last_deployment_date
-            else bounds.last_local_date
-        end as last_running_date,
+        bounds.last_running_date,
         {{ dora_period_end('spine.grain', 'spine.period_start') }} as period_end,
         cast({{ dbt.date_trunc('week', 'bounds.first_local_date') }} as date)
             as first_week_start
