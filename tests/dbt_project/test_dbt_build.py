@@ -332,7 +332,18 @@ def test_build_runs_models_seeds_unit_and_data_tests(built):
         if kind in ("model", "seed", "test", "unit_test"):
             declared[kind] = declared.get(kind, 0) + 1
     assert {k: by_kind.get(k, 0) for k in declared} == declared
-    assert by_kind["model"] >= 29 and by_kind["unit_test"] >= 9 and by_kind["test"] >= 150
+    assert by_kind["model"] >= 29 and by_kind["unit_test"] >= 9 and by_kind["test"] >= 100
+    # Every model and seed states its columns' contract (NULLs, keys, values, ranges).
+    contracted = {
+        node["attached_node"]
+        for node in manifest["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") == "column_contract"
+    }
+    assert {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed")
+    } == contracted
 
 
 def test_dim_value_streams(built):
@@ -811,38 +822,59 @@ def test_fct_changes_incremental_run_and_full_refresh_agree(built, tmp_path):
         assert _query(copy, sql) == expected
 
 
-def test_not_null_columns_names_each_column_holding_nulls(built, tmp_path):
-    """The model-level not_null_columns test passes on the built warehouse and, once two
-    columns of a model hold NULLs, fails with one row per column, naming it and counting."""
+def _contract_ran(run_results: dict, model: str) -> list[str]:
+    """Statuses of the column_contract test of `model` in a build's results."""
+    prefix = f"test.valuestream.column_contract_{model}."
+    return [r["status"] for r in run_results["results"] if r["unique_id"].startswith(prefix)]
+
+
+def test_column_contract_names_each_null_duplicate_and_unknown_value(built, tmp_path):
+    """The column_contract test of fct_deployments passes on the built warehouse and, once
+    two columns hold NULLs, a deployment is there twice and a state is unknown, fails with
+    one row per broken check, naming the check and the column and counting the rows."""
     warehouse, run_results = built
-    ran = [
-        r
-        for r in run_results["results"]
-        if r["unique_id"].startswith("test.valuestream.not_null_columns_fct_deployments")
-    ]
-    assert [r["status"] for r in ran] == ["pass"]
+    assert _contract_ran(run_results, "fct_deployments") == ["pass"]
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "insert into marts.fct_deployments select * from marts.fct_deployments"
+            " where deployment_key in (select max(deployment_key) from marts.fct_deployments)"
+        )
         con.execute(
             "update marts.fct_deployments set repository = null, final_state = null"
             " where deployment_key in (select min(deployment_key) from marts.fct_deployments)"
         )
         con.execute(
-            "update marts.fct_deployments set repository = null"
+            "update marts.fct_deployments set repository = null, final_state = 'exploded'"
             " where deployment_key in (select max(deployment_key) from marts.fct_deployments)"
         )
     rows = _failures_of(
-        copy, tmp_path, "not_null_columns", "fct_deployments", "column_name, null_rows"
+        copy,
+        tmp_path,
+        "column_contract",
+        "fct_deployments",
+        "check_name, column_name, broken_rows",
+        failures=4,
     )
-    assert rows == [("final_state", 1), ("repository", 2)]
+    assert rows == [
+        ("accepted_values", "final_state", 2),
+        ("not_null", "final_state", 1),
+        ("not_null", "repository", 3),
+        ("unique", "deployment_key", 1),
+    ]
 
 
 def _failures_of(
-    warehouse: Path, tmp_path: Path, test_name: str, model: str, columns: str
+    warehouse: Path,
+    tmp_path: Path,
+    test_name: str,
+    model: str,
+    columns: str,
+    failures: int = 2,
 ) -> list[tuple]:
     """Run the generic test `test_name` of `model` on `warehouse`, which must now fail with
-    2 failing rows; `columns` of the failures it stored, ordered."""
+    `failures` failing rows; `columns` of the failures it stored, ordered."""
     target = tmp_path / "target"
     result = _dbt(
         [
@@ -858,30 +890,27 @@ def _failures_of(
     )
     assert result.returncode == 1, result.stdout[-4000:]
     (failed,) = json.loads((target / "run_results.json").read_text())["results"]
-    assert failed["status"] == "fail" and failed["failures"] == 2
+    assert failed["status"] == "fail" and failed["failures"] == failures
     with duckdb.connect(str(warehouse), read_only=True) as con:
         schema, table = con.execute(
             "select table_schema, table_name from information_schema.tables"
             " where table_name like ?",
-            [f"{test_name}_{model[:10]}%"],
+            [f"{test_name}_{model}%"],
         ).fetchone()
-        return con.execute(f'select {columns} from "{schema}"."{table}" order by 1').fetchall()
+        return con.execute(f'select {columns} from "{schema}"."{table}" order by all').fetchall()
 
 
 CFR = "mart_dora_change_failure_rate"
 
 
-def test_value_ranges_names_each_column_out_of_range(built, tmp_path):
-    """The model-level value_ranges test passes on the built warehouse and, once a count is
-    negative in one row and a rate is above 1 in two, fails with one row per column, naming
-    it, its range and how many rows break it; NULL rates (no deployment) stay in range."""
+def test_column_contract_names_each_column_out_of_range_and_shared_key(built, tmp_path):
+    """The column_contract test of the change failure rate mart passes on the built
+    warehouse and, once a count is negative in one row, a rate is above 1 in two and a
+    period is there twice, fails with one row per broken check, naming the column (the
+    compound key's columns) and how many rows (keys) break it; NULL rates (no deployment)
+    stay in range."""
     warehouse, run_results = built
-    ran = [
-        r
-        for r in run_results["results"]
-        if r["unique_id"].startswith(f"test.valuestream.value_ranges_{CFR}")
-    ]
-    assert [r["status"] for r in ran] == ["pass"]
+    assert _contract_ran(run_results, CFR) == ["pass"]
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
@@ -896,10 +925,22 @@ def test_value_ranges_names_each_column_out_of_range(built, tmp_path):
             list(keys[0]),
         )
         con.execute(f"update marts.{CFR} set rate = 2 where {where}", list(keys[1]))
+        con.execute(
+            f"insert into marts.{CFR} select * from marts.{CFR} where {where}", list(keys[1])
+        )
     rows = _failures_of(
-        copy, tmp_path, "value_ranges", CFR, "column_name, expected_range, out_of_range_rows"
+        copy,
+        tmp_path,
+        "column_contract",
+        CFR,
+        "check_name, column_name, broken_rows",
+        failures=3,
     )
-    assert rows == [("deployments", "non_negative", 1), ("rate", "between_zero_and_one", 2)]
+    assert rows == [
+        ("between_zero_and_one", "rate", 3),
+        ("non_negative", "deployments", 1),
+        ("unique_combination", "grain, period_start, slice, value_stream_id, slice_value", 1),
+    ]
 
 
 # Columns that say when a run wrote a row: they differ between any two builds.
