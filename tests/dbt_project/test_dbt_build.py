@@ -332,7 +332,8 @@ def test_build_runs_models_seeds_unit_and_data_tests(built):
         if kind in ("model", "seed", "test", "unit_test"):
             declared[kind] = declared.get(kind, 0) + 1
     assert {k: by_kind.get(k, 0) for k in declared} == declared
-    assert by_kind["model"] >= 29 and by_kind["unit_test"] >= 9 and by_kind["test"] >= 100
+    assert by_kind["model"] >= 29 and by_kind["unit_test"] >= 9
+    assert by_kind["test"] > by_kind["model"]
     # Every model and seed states its columns' contract (NULLs, keys, values, ranges).
     contracted = {
         node["attached_node"]
@@ -830,8 +831,9 @@ def _contract_ran(run_results: dict, model: str) -> list[str]:
 
 def test_column_contract_names_each_null_duplicate_and_unknown_value(built, tmp_path):
     """The column_contract test of fct_deployments passes on the built warehouse and, once
-    two columns hold NULLs, a deployment is there twice and a state is unknown, fails with
-    one row per broken check, naming the check and the column and counting the rows."""
+    two columns hold NULLs, a deployment is there twice, a state is unknown and a value
+    stream is missing from dim_value_streams, fails with one row per broken check, naming
+    the check and the column and counting the rows."""
     warehouse, run_results = built
     assert _contract_ran(run_results, "fct_deployments") == ["pass"]
     copy = tmp_path / "warehouse.duckdb"
@@ -849,18 +851,23 @@ def test_column_contract_names_each_null_duplicate_and_unknown_value(built, tmp_
             "update marts.fct_deployments set repository = null, final_state = 'exploded'"
             " where deployment_key in (select max(deployment_key) from marts.fct_deployments)"
         )
+        con.execute(
+            "update marts.fct_deployments set value_stream_id = 'no-such-stream'"
+            " where deployment_key in (select min(deployment_key) from marts.fct_deployments)"
+        )
     rows = _failures_of(
         copy,
         tmp_path,
         "column_contract",
         "fct_deployments",
         "check_name, column_name, broken_rows",
-        failures=4,
+        failures=5,
     )
     assert rows == [
         ("accepted_values", "final_state", 2),
         ("not_null", "final_state", 1),
         ("not_null", "repository", 3),
+        ("relationships", "value_stream_id", 1),
         ("unique", "deployment_key", 1),
     ]
 
@@ -873,14 +880,15 @@ def _failures_of(
     columns: str,
     failures: int = 2,
 ) -> list[tuple]:
-    """Run the generic test `test_name` of `model` on `warehouse`, which must now fail with
-    `failures` failing rows; `columns` of the failures it stored, ordered."""
+    """Run the generic test `test_name` of `model` (named `<test_name>_<model>`) on
+    `warehouse`, which must now fail with `failures` failing rows; `columns` of the failures
+    it stored, ordered."""
     target = tmp_path / "target"
     result = _dbt(
         [
             "test",
             "--select",
-            f"test_name:{test_name},{model}",
+            f"{test_name}_{model}",
             "--store-failures",
             "--exclude-resource-type",
             "unit_test",

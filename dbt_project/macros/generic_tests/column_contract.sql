@@ -3,10 +3,11 @@
     combination in `unique_combinations` (NULLs included, as a group); no value outside
     `accepted_values[column]` (NULLs pass; numbers are compared as numbers, anything else as
     text); no value below zero in any of `non_negative`,
-    none outside [0, 1] in any of `between_zero_and_one` (NULLs pass).
+    none outside [0, 1] in any of `between_zero_and_one` (NULLs pass); no value of a
+    relationship's `column` missing from its parent (`to`, a ref) as `field` (NULLs pass).
 
-    The checks are those of dbt's not_null, unique, accepted_values and of a test per range
-    or compound key, but a test costs a dbt node, which on an hourly refresh weighs more
+    The checks are those of dbt's not_null, unique, accepted_values and relationships and of
+    a test per range or compound key, but a test costs a dbt node, which on an hourly refresh weighs more
     than its query: one node per model instead of one per column and check. Fails with one
     row per broken check: what it checks, the column (or the combination, comma-separated)
     and how many rows break it (for `unique` and `unique_combinations`, how many values or
@@ -18,7 +19,8 @@
     unique_combinations=[],
     accepted_values={},
     non_negative=[],
-    between_zero_and_one=[]
+    between_zero_and_one=[],
+    relationships=[]
 ) %}
 {%- set scanned = [] -%}
 {%- for column in not_null -%}
@@ -87,6 +89,25 @@ scanned as (
 ),
 
 {% do checks.append(('unique_combination', combination | join(', '), name, 'broken')) -%}
+{%- endfor %}
+
+{%- for relationship in relationships %}
+{%- set name = 'relationship_' ~ loop.index %}
+{{ name }} as (
+
+    select count(*) as {{ adapter.quote('broken') }}
+    from {{ model }} as child
+    where
+        child.{{ relationship.column }} is not null
+        and not exists (
+            select 1
+            from {{ relationship.to }} as parent
+            where parent.{{ relationship.field }} = child.{{ relationship.column }}
+        )
+
+),
+
+{% do checks.append(('relationships', relationship.column, name, 'broken')) -%}
 {%- endfor %}
 
 checked as (
