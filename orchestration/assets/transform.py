@@ -22,7 +22,7 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 translator = ModelTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 PARTIAL_PARSE = "partial_parse.msgpack"
-# dagster-dbt gives each run a target folder of its own (compiled SQL, the debug log, the
+# dagster-dbt gives each run a target folder of its own (compiled SQL, the log, the
 # artifacts: about 20 MB on the sandbox); the refresh keeps the newest few for a look after
 # a failure, else an hourly schedule would fill the disk (some 170 GB a year).
 RUN_TARGETS_KEPT = 5
