@@ -60,7 +60,7 @@ demo: setup  ## Build the sandbox organisation, run the pipeline, serve the dash
 	$(BIN)/vsm demo
 
 test: setup browser postgres  ## Run the whole test suite
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest -n auto --dist loadgroup --durations=25
 
 lint: setup  ## ruff and sqlfluff
 	$(BIN)/ruff check .
