@@ -16,6 +16,8 @@ SHARED_FIXTURES = {
 }
 
 
+# Before xdist's own hook, which names each test's group from these marks.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group"):
