@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-# Session fixtures shared across modules, by the group their users run in.
-SHARED_FIXTURES = {
-    "medium_home": "e2e-medium",
-    "refreshed": "e2e-small",
-    "pipeline_home": "e2e-small",
-    "sandbox_small": "e2e-small",
-}
+# Session fixtures shared across modules, by the group their users run in (a test's
+# fixturenames hold every fixture it needs, so `refreshed` and `pipeline_home` bring
+# `sandbox_small`).
+SHARED_FIXTURES = {"medium_home": "e2e-medium", "sandbox_small": "e2e-small"}
 
 
 # Before xdist's own hook, which names each test's group from these marks.

@@ -855,15 +855,7 @@ def test_column_contract_names_each_null_duplicate_and_unknown_value(built, tmp_
             "update marts.fct_deployments set value_stream_id = 'no-such-stream'"
             " where deployment_key in (select min(deployment_key) from marts.fct_deployments)"
         )
-    rows = _failures_of(
-        copy,
-        tmp_path,
-        "column_contract",
-        "fct_deployments",
-        "check_name, column_name, broken_rows",
-        failures=5,
-    )
-    assert rows == [
+    assert _contract_failures(copy, tmp_path, "fct_deployments") == [
         ("accepted_values", "final_state", 2),
         ("not_null", "final_state", 1),
         ("not_null", "repository", 3),
@@ -872,23 +864,16 @@ def test_column_contract_names_each_null_duplicate_and_unknown_value(built, tmp_
     ]
 
 
-def _failures_of(
-    warehouse: Path,
-    tmp_path: Path,
-    test_name: str,
-    model: str,
-    columns: str,
-    failures: int = 2,
-) -> list[tuple]:
-    """Run the generic test `test_name` of `model` (named `<test_name>_<model>`) on
-    `warehouse`, which must now fail with `failures` failing rows; `columns` of the failures
-    it stored, ordered."""
+def _contract_failures(warehouse: Path, tmp_path: Path, model: str) -> list[tuple]:
+    """Run the column_contract test of `model` on `warehouse`, which must now fail; the
+    (check_name, column_name, broken_rows) rows it stored, ordered (dbt's failure count is
+    their number)."""
     target = tmp_path / "target"
     result = _dbt(
         [
             "test",
             "--select",
-            f"{test_name}_{model}",
+            f"column_contract_{model}",
             "--store-failures",
             "--exclude-resource-type",
             "unit_test",
@@ -898,14 +883,17 @@ def _failures_of(
     )
     assert result.returncode == 1, result.stdout[-4000:]
     (failed,) = json.loads((target / "run_results.json").read_text())["results"]
-    assert failed["status"] == "fail" and failed["failures"] == failures
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        schema, table = con.execute(
-            "select table_schema, table_name from information_schema.tables"
-            " where table_name like ?",
-            [f"{test_name}_{model}%"],
+        (schema,) = con.execute(
+            "select table_schema from information_schema.tables where table_name = ?",
+            [f"column_contract_{model}"],
         ).fetchone()
-        return con.execute(f'select {columns} from "{schema}"."{table}" order by all').fetchall()
+        rows = con.execute(
+            "select check_name, column_name, broken_rows"
+            f' from "{schema}"."column_contract_{model}" order by all'
+        ).fetchall()
+    assert failed["status"] == "fail" and failed["failures"] == len(rows)
+    return rows
 
 
 CFR = "mart_dora_change_failure_rate"
@@ -936,15 +924,7 @@ def test_column_contract_names_each_column_out_of_range_and_shared_key(built, tm
         con.execute(
             f"insert into marts.{CFR} select * from marts.{CFR} where {where}", list(keys[1])
         )
-    rows = _failures_of(
-        copy,
-        tmp_path,
-        "column_contract",
-        CFR,
-        "check_name, column_name, broken_rows",
-        failures=3,
-    )
-    assert rows == [
+    assert _contract_failures(copy, tmp_path, CFR) == [
         ("between_zero_and_one", "rate", 3),
         ("non_negative", "deployments", 1),
         ("unique_combination", "grain, period_start, slice, value_stream_id, slice_value", 1),

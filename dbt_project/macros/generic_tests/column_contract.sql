@@ -1,17 +1,18 @@
 {#- A model's column contract in one test: no NULL in any of `not_null`; no value held by
     two rows in any of `unique` (NULLs aside); no two rows sharing the values of any
     combination in `unique_combinations` (NULLs included, as a group); no value outside
-    `accepted_values[column]` (NULLs pass; numbers are compared as numbers, anything else as
-    text); no value below zero in any of `non_negative`,
-    none outside [0, 1] in any of `between_zero_and_one` (NULLs pass); no value of a
-    relationship's `column` missing from its parent (`to`, a ref) as `field` (NULLs pass).
+    `accepted_values[column]` (NULLs pass; numbers are compared as numbers, anything else
+    as text); no value below zero in any of `non_negative`, none outside [0, 1] in any of
+    `between_zero_and_one` (NULLs pass); no value of a relationship's `column` missing from
+    its parent (`to`, a ref) as `field` (NULLs pass).
 
-    The checks are those of dbt's not_null, unique, accepted_values and relationships and of
-    a test per range or compound key, but a test costs a dbt node, which on an hourly refresh weighs more
-    than its query: one node per model instead of one per column and check. Fails with one
-    row per broken check: what it checks, the column (or the combination, comma-separated)
-    and how many rows break it (for `unique` and `unique_combinations`, how many values or
-    combinations are held by more than one row). -#}
+    The checks are those of dbt's not_null, unique, accepted_values and relationships and
+    of a test per range or compound key, but a test costs a dbt node, which on an hourly
+    refresh weighs more than its query: one node per model instead of one per column and
+    check. Fails with one row per broken check: what it checks, the column (or the
+    combination, comma-separated) and how many rows break it (for `unique` and
+    `unique_combinations`, how many values or combinations are held by more than one
+    row). -#}
 {% test column_contract(
     model,
     not_null=[],
@@ -34,7 +35,9 @@
 {%- for column, values in accepted_values.items() -%}
     {%- set listed = [] -%}
     {%- for value in values -%}
-        {%- do listed.append(value if value is number else "'" ~ value ~ "'") -%}
+        {%- do listed.append(
+            value if value is number else "'" ~ (value | replace("'", "''")) ~ "'"
+        ) -%}
     {%- endfor -%}
     {%- do scanned.append((
         'accepted_values',
@@ -54,6 +57,11 @@
         'sum(case when ' ~ column ~ ' < 0 or ' ~ column ~ ' > 1 then 1 else 0 end)'
     )) -%}
 {%- endfor -%}
+{%- if not (scanned or unique_combinations or relationships) -%}
+    {{ exceptions.raise_compiler_error(
+        'column_contract of ' ~ model ~ ' names no check: give it at least one column'
+    ) }}
+{%- endif -%}
 {%- set checks = [] -%}
 with
 
@@ -120,12 +128,6 @@ checked as (
     from {{ relation }}
     {{ 'union all' if not loop.last }}
     {% endfor -%}
-    {%- if not checks %}
-    select
-        cast(null as {{ dbt.type_string() }}) as check_name,
-        cast(null as {{ dbt.type_string() }}) as column_name,
-        cast(null as {{ dbt.type_bigint() }}) as broken_rows
-    {%- endif %}
 
 )
 
