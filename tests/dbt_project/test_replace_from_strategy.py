@@ -7,6 +7,10 @@ then yields:
   and 4, which the recount no longer yields, are emptied; day 1 stays;
 - stream b: nothing: the partition is left as it was;
 - stream c: a marker alone on day 1: the whole partition is emptied (a stream removed).
+
+A second model is partitioned by two columns (stream and grain): a marker replaces the
+rows of its own (stream, grain) only, not the stream's other grains nor the grain's other
+streams.
 """
 
 from __future__ import annotations
@@ -67,6 +71,32 @@ select * from (values
 {% endif %}
 """
 
+PAIR_MODEL = """
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['stream', 'grain'],
+        replace_from_column='day',
+        replace_marker='items is null'
+    )
+}}
+{% if is_incremental() %}
+select * from (values
+    ('a', 'day', 2, null),
+    ('a', 'day', 2, 7),
+    ('b', 'week', 1, null)
+) as recount (stream, grain, day, items)
+{% else %}
+select * from (values
+    ('a', 'day', 1, 1), ('a', 'day', 2, 1), ('a', 'day', 3, 1),
+    ('a', 'week', 1, 2), ('a', 'week', 2, 2),
+    ('b', 'day', 1, 3), ('b', 'day', 2, 3),
+    ('b', 'week', 1, 4)
+) as first_count (stream, grain, day, items)
+{% endif %}
+"""
+
 
 def _build(project: Path, env: dict[str, str]) -> None:
     done = subprocess.run(
@@ -94,6 +124,7 @@ def test_replace_from_replaces_each_marked_partition_from_its_marker_on(tmp_path
     (project / "macros").mkdir()
     shutil.copy(ROOT / "dbt_project" / "macros" / "replace_from_strategy.sql", project / "macros")
     (project / "models" / "daily.sql").write_text(MODEL, encoding="utf-8")
+    (project / "models" / "periods.sql").write_text(PAIR_MODEL, encoding="utf-8")
     (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
     warehouse = tmp_path / "warehouse.duckdb"
     (project / "profiles.yml").write_text(PROFILE.format(warehouse=warehouse), encoding="utf-8")
@@ -106,9 +137,16 @@ def test_replace_from_replaces_each_marked_partition_from_its_marker_on(tmp_path
                 "select stream, day, items from main.daily order by stream, day"
             ).fetchall()
 
+    def period_rows() -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select stream, grain, day, items from main.periods order by all"
+            ).fetchall()
+
     _build(project, env)
     first = rows()
     assert len(first) == 9
+    assert len(period_rows()) == 8
 
     _build(project, env)
     assert rows() == [
@@ -118,3 +156,11 @@ def test_replace_from_replaces_each_marked_partition_from_its_marker_on(tmp_path
         ("b", 2, 2),
         ("b", 3, 2),
     ]  # stream c: a marker alone empties the partition; markers are never inserted
+    assert period_rows() == [
+        ("a", "day", 1, 1),  # before the marker: kept
+        ("a", "day", 2, 7),  # recounted; day 3, no longer yielded, is gone
+        ("a", "week", 1, 2),  # stream a's weeks: another partition, untouched
+        ("a", "week", 2, 2),
+        ("b", "day", 1, 3),  # stream b's days: untouched
+        ("b", "day", 2, 3),
+    ]  # (b, week): a marker alone empties it

@@ -1,195 +1,28 @@
-with
+{#- Incremental by partition (value stream, slice, slice value, grain): a run compares the
+    periods' statistics and runs with the rows already built and replaces each partition
+    that changed from its first changed period on (the replace_from strategy; the macro
+    time_to_restore_periods says what changes a partition). An hourly refresh thus writes
+    the new as-of day and the periods of the incidents resolved or restated since, not the
+    whole history. An empty table is built whole; a full refresh and an incremental run
+    give the same rows (tests/audit/assert_mart_dora_time_to_restore_equals_a_full_rebuild.sql).
+    A timezone change restates the periods it moves, so it needs no full refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='priority is null',
+        on_schema_change='fail'
+    )
+}}
 
-incidents as (
+{% if is_incremental() %}
 
-    select * from {{ ref('fct_incidents') }}
-    where value_stream_id is not null
+    {{ time_to_restore_periods(previous=this) }}
 
-),
+{% else %}
 
-value_streams as (
+    {{ time_to_restore_periods() }}
 
-    select * from {{ ref('dim_value_streams') }}
-
-),
-
-localized as (
-
-    select
-        incidents.value_stream_id,
-        incidents.team_id,
-        incidents.service,
-        incidents.priority_slice,
-        incidents.is_resolved,
-        incidents.time_to_restore_seconds,
-        {{ utc_to_local_timestamp(
-            'incidents.started_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as started_at_local,
-        {{ utc_to_local_timestamp(
-            'incidents.resolved_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as resolved_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
-    from incidents
-    inner join value_streams
-        on incidents.value_stream_id = value_streams.value_stream_id
-
-),
-
-resolved as (
-
-    select * from localized
-    where is_resolved
-
-),
-
-started_by_slice as (
-
-    {{ dora_slices('localized', 'started_at_local', grains=['day']) }}
-
-),
-
-resolved_by_period as (
-
-    {{ dora_slices('resolved', 'resolved_at_local') }}
-
-),
-
--- A slice is measured from the day its first known incident started through the as-of
--- day in the stream's own timezone.
-bounds as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        min(period_start) as first_local_date,
-        min(as_of_local_date) as last_local_date
-    from started_by_slice
-    group by value_stream_id, slice, slice_value
-
-),
-
-spine as (
-
-    {{ dora_period_spine('bounds') }}
-
-),
-
--- Every priority a slice's incidents carry, and 'all' (every incident, whatever its
--- priority): each is a row of its own for every period.
-slice_priorities as (
-
-    select distinct
-        value_stream_id,
-        slice,
-        slice_value,
-        priority_slice as priority
-    from started_by_slice
-    union all
-    select distinct
-        value_stream_id,
-        slice,
-        slice_value,
-        'all' as priority
-    from started_by_slice
-
-),
-
--- A resolved incident counts in the period of its resolution, once in its priority and
--- once in 'all'; a negative duration (resolved before it started) is excluded.
-restore_times as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        period_start,
-        time_to_restore_seconds,
-        priority_slice as priority
-    from resolved_by_period
-    union all
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        period_start,
-        time_to_restore_seconds,
-        'all' as priority
-    from resolved_by_period
-
-),
-
-period_stats as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        period_start,
-        priority,
-        sum(case when time_to_restore_seconds >= 0 then 1 else 0 end) as incidents_resolved,
-        sum(case when time_to_restore_seconds < 0 then 1 else 0 end) as negative_excluded,
-        {{ percentile_cont(
-            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.5,
-            computed_with=[0.5, 0.75, 0.95]
-        ) }} as median_seconds,
-        {{ percentile_cont(
-            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.75,
-            computed_with=[0.5, 0.75, 0.95]
-        ) }} as p75_seconds,
-        {{ percentile_cont(
-            'case when time_to_restore_seconds >= 0 then time_to_restore_seconds end', 0.95,
-            computed_with=[0.5, 0.75, 0.95]
-        ) }} as p95_seconds
-    from restore_times
-    group by value_stream_id, slice, slice_value, grain, period_start, priority
-
-),
-
-final as (
-
-    select
-        spine.grain,
-        spine.period_start,
-        spine.slice,
-        spine.value_stream_id,
-        value_streams.value_stream_name,
-        spine.slice_value,
-        slice_priorities.priority,
-        cast(coalesce(period_stats.incidents_resolved, 0) as integer) as incidents_resolved,
-        cast(period_stats.median_seconds as double precision) as median_seconds,
-        cast(period_stats.p75_seconds as double precision) as p75_seconds,
-        cast(period_stats.p95_seconds as double precision) as p95_seconds,
-        cast(coalesce(period_stats.negative_excluded, 0) as integer) as negative_excluded,
-        case
-            when spine.grain = 'week'
-                then cast(extract(isoyear from spine.period_start) as integer)
-        end as iso_year,
-        case
-            when spine.grain = 'week'
-                then cast(extract(week from spine.period_start) as integer)
-        end as iso_week
-    from spine
-    inner join value_streams
-        on spine.value_stream_id = value_streams.value_stream_id
-    inner join slice_priorities
-        on
-            spine.value_stream_id = slice_priorities.value_stream_id
-            and spine.slice = slice_priorities.slice
-            and spine.slice_value = slice_priorities.slice_value
-    left join period_stats
-        on
-            spine.value_stream_id = period_stats.value_stream_id
-            and spine.slice = period_stats.slice
-            and spine.slice_value = period_stats.slice_value
-            and spine.grain = period_stats.grain
-            and spine.period_start = period_stats.period_start
-            and slice_priorities.priority = period_stats.priority
-
-)
-
-select * from final
+{% endif %}
