@@ -1,25 +1,13 @@
 {#- The time to restore service mart (metrics.md 2.4) as a query: every period of every
     slice and priority, or, given `previous` (the rows already built), only the partitions
     (value stream, slice, slice value, grain) that changed, each from its first changed
-    period on, opened by a marker row (priority NULL) for the replace_from strategy.
-
-    A row depends only on whether its period lies in the slice's measured run (from the
-    period of its first known incident through the as-of period), on which priorities the
-    slice has, on the stream's name and on the statistics of the incidents resolved in it.
-    So a partition changes from the earliest of:
-    - the first period whose statistics differ from the rows built (compared on the
-      periods with a resolved incident, which are few: every other period's row is fixed);
-    - the first or last period of the run, where either end moved (a new as-of day, an
-      incident older than the first; a run that no longer ends as far: the marker deletes
-      the rest);
-    - its first period, where the slice gained or lost a priority or the stream was
-      renamed; a partition no longer measured gets a marker alone, on its first period.
-    Any other partition is left as built. -#}
+    period on, opened by a marker row (priority NULL) for the replace_from strategy. What
+    changes a partition: see dora_replaced_partitions; here also a priority the slice
+    gained or lost, or a renamed stream, from the slice's first period on. -#}
 {% macro time_to_restore_periods(previous=none) -%}
 {%- set stats_columns = [
     'incidents_resolved', 'negative_excluded', 'median_seconds', 'p75_seconds', 'p95_seconds'
 ] -%}
-{%- set partition_columns = ['value_stream_id', 'slice', 'slice_value', 'grain'] -%}
 with
 
 incidents as (
@@ -180,37 +168,6 @@ spine as (
 
 {%- else %}
 
--- Each partition's run: its first and last period, where the slice is measured at all.
-fresh_runs as (
-
-    select
-        bounds.value_stream_id,
-        bounds.slice,
-        bounds.slice_value,
-        grains.grain,
-        {{ dora_period_start('grains.grain', 'bounds.first_local_date') }} as first_period,
-        {{ dora_period_start('grains.grain', 'bounds.last_local_date') }} as last_period
-    from bounds
-    cross join ({{ dora_grains() }}) as grains
-    where bounds.first_local_date <= bounds.last_local_date
-
-),
-
-built_runs as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        min(period_start) as first_period,
-        max(period_start) as last_period,
-        min(value_stream_name) as value_stream_name
-    from {{ previous }}
-    group by value_stream_id, slice, slice_value, grain
-
-),
-
 built_priorities as (
 
     select distinct
@@ -241,149 +198,16 @@ reprioritized as (
 
 ),
 
--- The periods built with a resolved incident (every other row is fixed by its run).
-built_stats as (
-
-    select
-        {{ partition_columns | join(', ') }},
-        period_start,
-        priority,
-        {{ stats_columns | join(', ') }}
-    from {{ previous }}
-    where incidents_resolved > 0 or negative_excluded > 0
-
-),
-
--- The statistics of the periods in each partition's run (an incident resolved before the
--- slice's first day or after the as-of day falls in no row).
-measured_stats as (
-
-    select period_stats.*
-    from period_stats
-    inner join fresh_runs
-        on
-            {%- for column in partition_columns %}
-            {% if not loop.first %}and {% endif -%}
-            period_stats.{{ column }} = fresh_runs.{{ column }}
-            {%- endfor %}
-            and period_stats.period_start >= fresh_runs.first_period
-            and period_stats.period_start <= fresh_runs.last_period
-
-),
-
--- Per partition, the first period whose statistics are not those built.
-restated as (
-
-    select
-        {%- for column in partition_columns %}
-        coalesce(period_stats.{{ column }}, built_stats.{{ column }}) as {{ column }},
-        {%- endfor %}
-        min(coalesce(period_stats.period_start, built_stats.period_start)) as restated_from
-    from measured_stats as period_stats
-    full outer join built_stats
-        on
-            {%- for column in partition_columns + ['period_start', 'priority'] %}
-            {% if not loop.first %}and {% endif -%}
-            period_stats.{{ column }} = built_stats.{{ column }}
-            {%- endfor %}
-    where
-        period_stats.period_start is null
-        or built_stats.period_start is null
-        {%- for column in stats_columns %}
-        or period_stats.{{ column }} is distinct from built_stats.{{ column }}
-        {%- endfor %}
-    group by
-        {%- for column in partition_columns %}
-        coalesce(period_stats.{{ column }}, built_stats.{{ column }})
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-
-),
-
--- Each partition's first replaced period (NULL: left as built).
-replaced as (
-
-    select
-        {%- for column in partition_columns %}
-        coalesce(fresh_runs.{{ column }}, built_runs.{{ column }}) as {{ column }},
-        {%- endfor %}
-        case
-            when fresh_runs.first_period is null then built_runs.first_period
-            when built_runs.first_period is null then fresh_runs.first_period
-            when
-                reprioritized.slice is not null
-                or built_runs.value_stream_name <> value_streams.value_stream_name
-                or fresh_runs.first_period <> built_runs.first_period
-                then least(fresh_runs.first_period, built_runs.first_period)
-            when restated.restated_from is not null and fresh_runs.last_period <> built_runs.last_period
-                then least(
-                    restated.restated_from, fresh_runs.last_period, built_runs.last_period
-                )
-            when fresh_runs.last_period <> built_runs.last_period
-                then least(fresh_runs.last_period, built_runs.last_period)
-            else restated.restated_from
-        end as replaced_from
-    from fresh_runs
-    full outer join built_runs
-        on
-            {%- for column in partition_columns %}
-            {% if not loop.first %}and {% endif -%}
-            fresh_runs.{{ column }} = built_runs.{{ column }}
-            {%- endfor %}
-    left join value_streams
-        on coalesce(fresh_runs.value_stream_id, built_runs.value_stream_id)
-        = value_streams.value_stream_id
-    left join reprioritized
-        on
-            coalesce(fresh_runs.value_stream_id, built_runs.value_stream_id)
-            = reprioritized.value_stream_id
-            and coalesce(fresh_runs.slice, built_runs.slice) = reprioritized.slice
-            and coalesce(fresh_runs.slice_value, built_runs.slice_value)
-            = reprioritized.slice_value
-    left join restated
-        on
-            {%- for column in partition_columns %}
-            {% if not loop.first %}and {% endif -%}
-            coalesce(fresh_runs.{{ column }}, built_runs.{{ column }}) = restated.{{ column }}
-            {%- endfor %}
-
-),
-
--- The runs to rebuild, each from the earliest day its partitions are replaced from (not
--- before its first day).
-rebuilt_bounds as (
-
-    select
-        bounds.value_stream_id,
-        bounds.slice,
-        bounds.slice_value,
-        greatest(min(bounds.first_local_date), min(replaced.replaced_from))
-            as first_local_date,
-        min(bounds.last_local_date) as last_local_date
-    from bounds
-    inner join replaced
-        on
-            bounds.value_stream_id = replaced.value_stream_id
-            and bounds.slice = replaced.slice
-            and bounds.slice_value = replaced.slice_value
-    where replaced.replaced_from is not null
-    group by bounds.value_stream_id, bounds.slice, bounds.slice_value
-
-),
-
-spine as (
-
-    select rebuilt_spine.*
-    from ({{ dora_period_spine('rebuilt_bounds') }}) as rebuilt_spine
-    inner join replaced
-        on
-            {%- for column in partition_columns %}
-            {% if not loop.first %}and {% endif -%}
-            rebuilt_spine.{{ column }} = replaced.{{ column }}
-            {%- endfor %}
-            and rebuilt_spine.period_start >= replaced.replaced_from
-
-),
+{{ dora_replaced_partitions(
+    'bounds',
+    'period_stats',
+    previous,
+    stats_columns,
+    built_counted='incidents_resolved > 0 or negative_excluded > 0',
+    row_keys=['priority'],
+    rebuilt_slices='reprioritized',
+    fixed_columns={'value_stream_name': 'value_streams.value_stream_name'},
+) }},
 
 {%- endif %}
 
@@ -433,22 +257,10 @@ select * from final
 {%- if previous is not none %}
 union all
 -- the markers (see the replace_from strategy): priority NULL
-select
-    grain,
-    replaced_from as period_start,
-    slice,
-    value_stream_id,
-    null as value_stream_name,
-    slice_value,
-    null as priority,
-    null as incidents_resolved,
-    null as median_seconds,
-    null as p75_seconds,
-    null as p95_seconds,
-    null as negative_excluded,
-    null as iso_year,
-    null as iso_week
-from replaced
-where replaced_from is not null
+{{ dora_replace_markers([
+    'grain', 'period_start', 'slice', 'value_stream_id', 'value_stream_name', 'slice_value',
+    'priority', 'incidents_resolved', 'median_seconds', 'p75_seconds', 'p95_seconds',
+    'negative_excluded', 'iso_year', 'iso_week',
+]) }}
 {%- endif %}
 {%- endmacro %}
