@@ -26,14 +26,27 @@
     `previous` the rows built; `stats_columns` are compared with `is distinct from`;
     `row_keys` are the columns besides the partition and period_start that key a row;
     `fixed_columns` maps a column of the rows to its SQL expression now (value_streams,
-    the dim_value_streams CTE, is joined). -#}
+    the dim_value_streams CTE, is joined). A mart over a period table already complete
+    (`periods`, a CTE with a row per period of every run) takes its runs from it instead of
+    `bounds` (none), and `spine` is then its rows to write (every column). -#}
 {% macro dora_replaced_partitions(
     bounds, period_stats, previous, stats_columns, built_counted,
-    row_keys=[], rebuilt_slices=none, fixed_columns={}
+    row_keys=[], rebuilt_slices=none, fixed_columns={}, periods=none
 ) -%}
 {%- set partition_columns = ['value_stream_id', 'slice', 'slice_value', 'grain'] -%}
 -- Each partition's run: its first and last period, where the slice is measured at all.
 fresh_runs as (
+
+    {%- if periods is not none %}
+
+    select
+        {{ partition_columns | join(', ') }},
+        min(period_start) as first_period,
+        max(period_start) as last_period
+    from {{ periods }}
+    group by {{ partition_columns | join(', ') }}
+
+    {%- else %}
 
     select
         {{ bounds }}.value_stream_id,
@@ -45,6 +58,8 @@ fresh_runs as (
     from {{ bounds }}
     cross join ({{ dora_grains() }}) as grains
     where {{ bounds }}.first_local_date <= {{ bounds }}.last_local_date
+
+    {%- endif %}
 
 ),
 
@@ -172,6 +187,24 @@ replaced as (
 
 ),
 
+{%- if periods is not none %}
+
+spine as (
+
+    select {{ periods }}.*
+    from {{ periods }}
+    inner join replaced
+        on
+            {%- for column in partition_columns %}
+            {% if not loop.first %}and {% endif -%}
+            {{ periods }}.{{ column }} = replaced.{{ column }}
+            {%- endfor %}
+            and {{ periods }}.period_start >= replaced.replaced_from
+
+)
+
+{%- else %}
+
 -- The runs to rebuild, each from the earliest day its partitions are replaced from (not
 -- before its first day).
 rebuilt_bounds as (
@@ -207,6 +240,8 @@ spine as (
             and rebuilt_spine.period_start >= replaced.replaced_from
 
 )
+
+{%- endif %}
 {%- endmacro %}
 
 

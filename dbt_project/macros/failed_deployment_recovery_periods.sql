@@ -1,4 +1,4 @@
-{#- The failed deployment recovery time mart (metrics.md 2.5) as a query: every period of
+{#- The failed deployment recovery time mart (metrics.md 2.4) as a query: every period of
     every slice, or, given `previous` (the rows already built), only the partitions (value
     stream, slice, slice value, grain) that changed, each from its first changed period
     on, opened by a marker row (value_stream_name NULL) for the replace_from strategy.

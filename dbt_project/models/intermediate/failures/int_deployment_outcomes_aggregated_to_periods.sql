@@ -1,108 +1,30 @@
-with
+{#- Production deployments, failed deployments and rework deployments per period (grain
+    day, ISO week, month or quarter, in the stream's timezone) and slice. The query is the
+    macro deployment_outcome_periods.
 
-deployments as (
+    Incremental by partition (value stream, slice, slice value, grain), as
+    mart_dora_time_to_restore: a run compares the periods' counts and runs with the rows
+    already built and replaces each partition that changed from its first changed period
+    on (the replace_from strategy, dora_replaced_partitions). An empty table is built
+    whole; a full refresh and an incremental run give the same rows
+    (tests/audit/assert_int_deployment_outcomes_aggregated_to_periods_equals_a_full_rebuild.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='deployments is null',
+        on_schema_change='fail'
+    )
+}}
 
-    select * from {{ ref('int_deployment_failures') }}
-    where value_stream_id is not null
+{% if is_incremental() %}
 
-),
+    {{ deployment_outcome_periods(previous=this) }}
 
-value_streams as (
+{% else %}
 
-    select * from {{ ref('stg_config__value_streams') }}
+    {{ deployment_outcome_periods() }}
 
-),
-
-localized_deployments as (
-
-    select
-        deployments.value_stream_id,
-        deployments.team_id,
-        deployments.service,
-        deployments.is_failed,
-        deployments.is_rework,
-        {{ utc_to_local_timestamp(
-            'deployments.finished_at', "coalesce(value_streams.timezone, 'UTC')"
-        ) }} as finished_at_local,
-        {{ dora_as_of_local_date("coalesce(value_streams.timezone, 'UTC')") }}
-            as as_of_local_date
-    from deployments
-    inner join value_streams
-        on deployments.value_stream_id = value_streams.value_stream_id
-
-),
-
-deployments_by_period as (
-
-    {{ dora_slices('localized_deployments', 'finished_at_local') }}
-
-),
-
-deployments_by_day as (
-
-    {{ dora_slices('localized_deployments', 'finished_at_local', grains=['day']) }}
-
-),
-
--- A slice is measured from the day of its first production deployment through the as-of
--- day in the stream's timezone.
-bounds as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        min(period_start) as first_local_date,
-        min(as_of_local_date) as last_local_date
-    from deployments_by_day
-    group by value_stream_id, slice, slice_value
-
-),
-
-spine as (
-
-    {{ dora_period_spine('bounds') }}
-
-),
-
--- A deployment counts in the period of its finish, once, failed or not; a rollback or
--- hotfix deployment is rework in the period of its own finish.
-period_stats as (
-
-    select
-        value_stream_id,
-        slice,
-        slice_value,
-        grain,
-        period_start,
-        count(*) as deployments,
-        sum(case when is_failed then 1 else 0 end) as failed_deployments,
-        sum(case when is_rework then 1 else 0 end) as rework_deployments
-    from deployments_by_period
-    group by value_stream_id, slice, slice_value, grain, period_start
-
-),
-
-final as (
-
-    select
-        spine.grain,
-        spine.period_start,
-        spine.slice,
-        spine.value_stream_id,
-        spine.slice_value,
-        cast(coalesce(period_stats.deployments, 0) as integer) as deployments,
-        cast(coalesce(period_stats.failed_deployments, 0) as integer) as failed_deployments,
-        cast(coalesce(period_stats.rework_deployments, 0) as integer) as rework_deployments
-    from spine
-    left join period_stats
-        on
-            spine.value_stream_id = period_stats.value_stream_id
-            and spine.slice = period_stats.slice
-            and spine.slice_value = period_stats.slice_value
-            and spine.grain = period_stats.grain
-            and spine.period_start = period_stats.period_start
-
-)
-
-select * from final
+{% endif %}

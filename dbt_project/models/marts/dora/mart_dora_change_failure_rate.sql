@@ -1,50 +1,31 @@
-with
+{#- The change failure rate (metrics.md 2.3): failed production deployments over
+    production deployments, with its DORA band, per period and slice; the query is the
+    macro deployment_outcome_rates.
 
-periods as (
+    Incremental by partition (value stream, slice, slice value, grain): a run compares the
+    periods' counts and runs in int_deployment_outcomes_aggregated_to_periods with the rows
+    already built and replaces each partition that changed from its first changed period
+    on (the replace_from strategy, dora_replaced_partitions), so an hourly refresh rewrites
+    what changed, not every period. An empty table is built whole; a full refresh and an
+    incremental run give the same rows
+    (tests/audit/assert_mart_dora_change_failure_rate_equals_a_full_rebuild.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='deployments is null',
+        on_schema_change='fail'
+    )
+}}
 
-    select * from {{ ref('int_deployment_outcomes_aggregated_to_periods') }}
+{% if is_incremental() %}
 
-),
+    {{ deployment_outcome_rates('failed_deployments', band_metric='change_failure_rate', previous=this) }}
 
-value_streams as (
+{% else %}
 
-    select * from {{ ref('dim_value_streams') }}
+    {{ deployment_outcome_rates('failed_deployments', band_metric='change_failure_rate') }}
 
-),
-
-rated as (
-
-    select
-        grain,
-        period_start,
-        slice,
-        value_stream_id,
-        slice_value,
-        deployments,
-        failed_deployments,
-        cast(failed_deployments as double precision) / nullif(deployments, 0) as rate
-    from periods
-
-),
-
-final as (
-
-    select
-        rated.grain,
-        rated.period_start,
-        rated.slice,
-        rated.value_stream_id,
-        value_streams.value_stream_name,
-        rated.slice_value,
-        rated.deployments,
-        rated.failed_deployments,
-        rated.rate,
-        {{ dora_band('change_failure_rate', 'rated.rate') }} as band,
-        cast({{ var('dora_report_year') }} as integer) as report_year
-    from rated
-    inner join value_streams
-        on rated.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
+{% endif %}
