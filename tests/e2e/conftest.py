@@ -118,6 +118,9 @@ def refreshed(pipeline_home: PipelineHome) -> dict[str, object]:
     stop.set()
     reads, errors = queue.get(timeout=60)
     reader.join(timeout=30)
+    # A failed refresh fails here with its own error, not later as a lock error when the
+    # counts below open the warehouse.
+    assert second.returncode == 0, second.stderr[-4000:]
     return {
         "first": first,
         "second": second,

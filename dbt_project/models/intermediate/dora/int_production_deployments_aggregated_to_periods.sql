@@ -193,7 +193,8 @@ period_counts as (
 
 -- The deployments of the window: the running total through its last day (capped at the
 -- last running day) less the running total through the day before it starts (none before
--- the slice's first deployment).
+-- the slice's first deployment). A window that starts after the last running day (an
+-- in-progress quarter's, in its first days) holds none: the day before it is capped too.
 trailing_counts as (
 
     select
@@ -219,8 +220,12 @@ trailing_counts as (
             windows.value_stream_id = through_day_before.value_stream_id
             and windows.slice = through_day_before.slice
             and windows.slice_value = through_day_before.slice_value
-            and through_day_before.running_date
-            = cast({{ dbt.dateadd('day', -1, 'windows.window_start') }} as date)
+            and through_day_before.running_date = case
+                when
+                    windows.window_start > windows.last_running_date
+                    then windows.last_running_date
+                else cast({{ dbt.dateadd('day', -1, 'windows.window_start') }} as date)
+            end
 
 ),
 
