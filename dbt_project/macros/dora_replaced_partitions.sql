@@ -23,10 +23,11 @@
     slice, slice_value, grain, replaced_from: the first period replaced, NULL: left as
     built) and `spine` (the periods to write, as dora_period_spine): `bounds` and
     `period_stats` name CTEs as dora_period_spine and the mart's statistics take them,
-    `previous` the rows built; `stats_columns` are compared with `is distinct from`;
-    `row_keys` are the columns besides the partition and period_start that key a row;
-    `fixed_columns` maps a column of the rows to its SQL expression now (value_streams,
-    the dim_value_streams CTE, is joined). A mart over a period table already complete
+    `previous` the rows built; `stats_columns` are compared with `is distinct from`, on
+    the rows of `previous` that `built_counted` (a predicate) says have something counted
+    and on the rows of `period_stats`; `row_keys` are the columns besides the partition
+    and period_start that key a row; `fixed_columns` maps a column of the rows to its SQL
+    expression now (when given, the mart's value_streams CTE is joined for it). A mart over a period table already complete
     (`periods`, a CTE with a row per period of every run) takes its runs from it instead of
     `bounds` (none), and `spine` is then its rows to write (every column). -#}
 {% macro dora_replaced_partitions(
@@ -166,9 +167,11 @@ replaced as (
             {% if not loop.first %}and {% endif -%}
             fresh_runs.{{ column }} = built_runs.{{ column }}
             {%- endfor %}
+    {%- if fixed_columns %}
     left join value_streams
         on coalesce(fresh_runs.value_stream_id, built_runs.value_stream_id)
         = value_streams.value_stream_id
+    {%- endif %}
     {%- if rebuilt_slices is not none %}
     left join {{ rebuilt_slices }}
         on
