@@ -123,18 +123,38 @@ grains as (
 
 ),
 
+-- The last measured day of each stream (its days run without a gap up to it).
+stream_last_days as (
+
+    select
+        value_stream_id,
+        max(flow_date) as last_measured_date
+    from days
+    group by value_stream_id
+
+),
+
+-- Each measured day once per grain, marked when it is its period's last measured day: the
+-- day before another period begins, or the stream's last measured day.
 daily_periods as (
 
     select
         dense_daily.*,
         grains.grain,
-        {{ dora_period_start('grains.grain', 'dense_daily.flow_date') }} as period_start
+        {{ dora_period_start('grains.grain', 'dense_daily.flow_date') }} as period_start,
+        dense_daily.flow_date = stream_last_days.last_measured_date
+        or {{ dora_period_start('grains.grain', dbt.dateadd('day', 1, 'dense_daily.flow_date')) }}
+        <> {{ dora_period_start('grains.grain', 'dense_daily.flow_date') }} as is_period_end
     from dense_daily
+    inner join stream_last_days
+        on dense_daily.value_stream_id = stream_last_days.value_stream_id
     cross join grains
 
 ),
 
-load_periods as (
+-- The mean end-of-day load of each period and what was in flight at the end of its last
+-- measured day, in one pass (no join back to the days).
+period_end_in_flight as (
 
     select
         value_stream_id,
@@ -144,29 +164,14 @@ load_periods as (
         period_start,
         count(*) as days_measured,
         avg(cast(in_flight as double precision)) as flow_load,
-        max(flow_date) as last_measured_date
+        max(flow_date) as last_measured_date,
+        {%- for flow_type in flow_types %}
+            max(case when is_period_end then in_flight_{{ flow_type }} end)
+                as in_flight_{{ flow_type }},
+        {%- endfor %}
+        max(case when is_period_end then in_flight end) as in_flight_at_period_end
     from daily_periods
     group by value_stream_id, slice, slice_value, grain, period_start
-
-),
-
-period_end_in_flight as (
-
-    select
-        load_periods.*,
-        {%- for flow_type in flow_types %}
-            daily_periods.in_flight_{{ flow_type }},
-        {%- endfor %}
-        daily_periods.in_flight as in_flight_at_period_end
-    from load_periods
-    inner join daily_periods
-        on
-            load_periods.value_stream_id = daily_periods.value_stream_id
-            and load_periods.slice = daily_periods.slice
-            and load_periods.slice_value = daily_periods.slice_value
-            and load_periods.grain = daily_periods.grain
-            and load_periods.period_start = daily_periods.period_start
-            and load_periods.last_measured_date = daily_periods.flow_date
 
 ),
 
@@ -222,7 +227,7 @@ periods as (
         slice_value,
         grain,
         period_start
-    from load_periods
+    from period_end_in_flight
     union
     select
         value_stream_id,
