@@ -1,82 +1,31 @@
--- The work map (metrics.md 4): per period, value stream and stage (a non-terminal status),
--- the visits of flow items that ended in the period (stream timezone).
-with
+{#- The work map (metrics.md 4): per period, value stream and stage (a non-terminal status),
+    the visits of flow items that ended in the period (stream timezone). The query is the
+    macro work_map_periods, which says what each column holds.
 
-visits as (
+    Incremental: a run rewrites only the periods whose visits changed (a visit rewritten
+    since the last run, or a stage holding another number of visits than built) and every
+    period of a stream whose stage map or name changed; each such period's rows are
+    replaced whole (the replace_from strategy, partitioned by stream, grain and period,
+    from a marker at stage order -1). A change of var('dora_grains') is followed too: a
+    grain no longer configured holds no visits any more. tests/audit/
+    assert_mart_value_stream_map_work_equals_a_full_rebuild checks it. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'grain', 'period_start'],
+        replace_from_column='stage_order',
+        replace_marker='status_id is null',
+        on_schema_change='append_new_columns'
+    )
+}}
 
-    select * from {{ ref('int_work_map_visits') }}
+{% if is_incremental() %}
 
-),
+    {{ work_map_periods(previous=this) }}
 
-value_streams as (
+{% else %}
 
-    select * from {{ ref('dim_value_streams') }}
+    {{ work_map_periods() }}
 
-),
-
-grains as (
-
-    {{ dora_grains() }}
-
-),
-
-visits_by_period as (
-
-    select
-        visits.*,
-        grains.grain,
-        {{ dora_period_start('grains.grain', 'visits.exited_at_local') }} as period_start
-    from visits
-    cross join grains
-
-),
-
-stage_stats as (
-
-    select
-        grain,
-        period_start,
-        value_stream_id,
-        status_id,
-        stage_name,
-        stage_order,
-        {{ value_stream_map_stage_times() }},
-        avg(case when is_complete_accurate then 1.0 else 0.0 end) as pct_complete_accurate
-    from visits_by_period
-    group by grain, period_start, value_stream_id, status_id, stage_name, stage_order
-
-),
-
-final as (
-
-    select
-        stage_stats.grain,
-        stage_stats.period_start,
-        stage_stats.value_stream_id,
-        value_streams.value_stream_name,
-        stage_stats.status_id,
-        stage_stats.stage_name,
-        cast(stage_stats.stage_order as integer) as stage_order,
-        cast(stage_stats.items as integer) as items,
-        cast(stage_stats.lt_median_s as double precision) as lt_median_s,
-        cast(stage_stats.lt_sum_s as double precision) as lt_sum_s,
-        cast(stage_stats.pt_median_s as double precision) as pt_median_s,
-        cast(stage_stats.pt_sum_s as double precision) as pt_sum_s,
-        cast(stage_stats.wait_median_s as double precision) as wait_median_s,
-        cast(stage_stats.wait_sum_s as double precision) as wait_sum_s,
-        cast(stage_stats.pct_complete_accurate as double precision) as pct_complete_accurate,
-        case
-            when stage_stats.grain = 'week'
-                then cast(extract(isoyear from stage_stats.period_start) as integer)
-        end as iso_year,
-        case
-            when stage_stats.grain = 'week'
-                then cast(extract(week from stage_stats.period_start) as integer)
-        end as iso_week
-    from stage_stats
-    inner join value_streams
-        on stage_stats.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
+{% endif %}
