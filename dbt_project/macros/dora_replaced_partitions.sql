@@ -252,17 +252,9 @@ spine as (
     replace_from strategy): `columns`, the mart's columns in order, each NULL but the
     partition's and period_start (the first period replaced). -#}
 {% macro dora_replace_markers(columns) -%}
-    select
-        {%- for column in columns %}
-        {% if column == 'period_start' -%}
-        replaced_from as period_start
-        {%- elif column in ['value_stream_id', 'slice', 'slice_value', 'grain'] -%}
-        {{ column }}
-        {%- else -%}
-        null as {{ column }}
-        {%- endif -%}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from replaced
-    where replaced_from is not null
+    {%- set kept = {'period_start': 'replaced_from'} -%}
+    {%- for column in ['value_stream_id', 'slice', 'slice_value', 'grain'] -%}
+        {%- do kept.update({column: column}) -%}
+    {%- endfor -%}
+    {{ replace_from_markers('replaced', columns, kept, where='replaced_from is not null') }}
 {%- endmacro %}

@@ -35,3 +35,20 @@ select {{ columns }}
 from {{ source }}
 where not ({{ marker }})
 {% endmacro %}
+
+
+{#- Marker rows for the replace_from strategy, one per row of `relation` (that `where`
+    keeps): `columns` in the model's order, each NULL but those `kept` maps to an
+    expression (the partition's columns and the first value replaced). Union them after
+    the model's rows, which give the columns their types. -#}
+{% macro replace_from_markers(relation, columns, kept, where=none) -%}
+    select
+        {%- for column in columns %}
+        {{ kept[column] if column in kept else 'null' }} as {{ column }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    {%- if where is not none %}
+    where {{ where }}
+    {%- endif %}
+{%- endmacro %}

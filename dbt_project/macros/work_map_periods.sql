@@ -6,7 +6,7 @@
     (visits_rewritten_at) and the stream's stage map (stage_map_fingerprint).
 
     previous: the rows already built (an incremental run), or none (every period). With
-    it, only the periods that changed are written, each preceded by a marker row (its
+    it, only the periods that changed are written, each with a marker row (its
     status_id NULL, stage order -1) that makes the replace_from strategy delete the
     period's built rows. A period of a stream and grain changed when one of its stages:
     - holds a visit written since the newest rewrite the previous rows read (the visits
@@ -263,35 +263,22 @@ final as (
 
 )
 
+select * from final
 {%- if previous is not none %}
-
-select
-    grain,
-    period_start,
-    value_stream_id,
-    cast(null as {{ dbt.type_string() }}) as value_stream_name,
-    cast(null as {{ dbt.type_string() }}) as status_id,
-    cast(null as {{ dbt.type_string() }}) as stage_name,
-    -1 as stage_order,
-    cast(null as integer) as items,
-    cast(null as double precision) as lt_median_s,
-    cast(null as double precision) as lt_sum_s,
-    cast(null as double precision) as pt_median_s,
-    cast(null as double precision) as pt_sum_s,
-    cast(null as double precision) as wait_median_s,
-    cast(null as double precision) as wait_sum_s,
-    cast(null as double precision) as pct_complete_accurate,
-    cast(null as integer) as iso_year,
-    cast(null as integer) as iso_week,
-    cast(null as {{ dbt.type_timestamp() }}) as visits_rewritten_at,
-    cast(null as {{ dbt.type_string() }}) as stage_map_fingerprint
-from changed_periods
 union all
-select * from final
-
-{%- else %}
-
-select * from final
-
+-- the markers (see the replace_from strategy): status_id NULL, stage order -1
+{{ replace_from_markers(
+    'changed_periods',
+    [
+        'grain', 'period_start', 'value_stream_id', 'value_stream_name', 'status_id',
+        'stage_name', 'stage_order', 'items', 'lt_median_s', 'lt_sum_s', 'pt_median_s',
+        'pt_sum_s', 'wait_median_s', 'wait_sum_s', 'pct_complete_accurate', 'iso_year',
+        'iso_week', 'visits_rewritten_at', 'stage_map_fingerprint',
+    ],
+    {
+        'grain': 'grain', 'period_start': 'period_start',
+        'value_stream_id': 'value_stream_id', 'stage_order': '-1',
+    },
+) }}
 {%- endif %}
 {% endmacro %}

@@ -9,7 +9,7 @@
     and its stream's stage map (stage_map_fingerprint).
 
     previous: the rows already built (an incremental run), or none (every item). With it,
-    only the items to restate are read and written, each preceded by a marker row (its
+    only the items to restate are read and written, each with a marker row (its
     work_item_interval_key NULL, visit number 0) that makes the replace_from strategy
     delete the item's built rows: an item that is now canceled or no flow item gets the
     marker alone. The items restated are those whose status intervals were rewritten after
@@ -181,31 +181,19 @@ final as (
 
 )
 
+select * from final
 {%- if previous is not none %}
-
-select
-    cast(null as {{ dbt.type_string() }}) as work_item_interval_key,
-    restated_items.work_item_key,
-    cast(null as {{ dbt.type_string() }}) as value_stream_id,
-    cast(null as {{ dbt.type_string() }}) as status_id,
-    cast(null as {{ dbt.type_string() }}) as stage_name,
-    cast(null as integer) as stage_order,
-    0 as visit_number,
-    cast(null as {{ dbt.type_timestamp() }}) as exited_at,
-    cast(null as {{ dbt.type_timestamp() }}) as exited_at_local,
-    cast(null as double precision) as lead_time_s,
-    cast(null as double precision) as process_time_s,
-    cast(null as double precision) as wait_time_s,
-    cast(null as boolean) as is_complete_accurate,
-    cast(null as {{ dbt.type_timestamp() }}) as intervals_rewritten_at,
-    cast(null as {{ dbt.type_string() }}) as stage_map_fingerprint
-from restated_items
 union all
-select * from final
-
-{%- else %}
-
-select * from final
-
+-- the markers (see the replace_from strategy): work_item_interval_key NULL, visit 0
+{{ replace_from_markers(
+    'restated_items',
+    [
+        'work_item_interval_key', 'work_item_key', 'value_stream_id', 'status_id',
+        'stage_name', 'stage_order', 'visit_number', 'exited_at', 'exited_at_local',
+        'lead_time_s', 'process_time_s', 'wait_time_s', 'is_complete_accurate',
+        'intervals_rewritten_at', 'stage_map_fingerprint',
+    ],
+    {'work_item_key': 'work_item_key', 'visit_number': '0'},
+) }}
 {%- endif %}
 {% endmacro %}
