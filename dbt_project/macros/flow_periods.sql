@@ -19,7 +19,8 @@
       count holds the same completions, with the same values);
     - it is measured now and was not, or the other way round (a new as-of day: every slice
       of the stream);
-    and every period of a slice value that is new or gone changed. A week, month or quarter
+    and every period of a slice value that is new or gone changed, as did every period
+    when the previous rows predate items_rewritten_at. A week, month or quarter
     is computed from its days alone, so a period with no changed day is the one built. The
     day rows are compared whatever the grains, so without `day` in var('dora_grains') every
     partition is rewritten. -#}
@@ -139,6 +140,15 @@ grains as (
 
 {%- if previous is not none %}
 
+previous_build as (
+
+    select
+        max({{ column_or_null(previous, 'items_rewritten_at', dbt.type_timestamp()) }})
+            as items_rewritten_at
+    from {{ previous }}
+
+),
+
 built_partitions as (
 
     select distinct
@@ -149,7 +159,8 @@ built_partitions as (
 
 ),
 
--- Slice values new or gone: their partitions are rewritten (or emptied) whole.
+-- Slice values new or gone: their partitions are rewritten (or emptied) whole; every
+-- partition when the rows built predate items_rewritten_at (or none were built).
 restated_partitions as (
 
     select
@@ -163,9 +174,11 @@ restated_partitions as (
             slice_values.value_stream_id = built_partitions.value_stream_id
             and slice_values.slice = built_partitions.slice
             and slice_values.slice_value = built_partitions.slice_value
+    cross join previous_build
     where
         slice_values.value_stream_id is null
         or built_partitions.value_stream_id is null
+        or previous_build.items_rewritten_at is null
         {%- if not compare_days %}
         or true
         {%- endif %}
@@ -173,15 +186,6 @@ restated_partitions as (
 ),
 
 {%- if compare_days %}
-
-previous_build as (
-
-    select
-        max({{ column_or_null(previous, 'items_rewritten_at', dbt.type_timestamp()) }})
-            as items_rewritten_at
-    from {{ previous }}
-
-),
 
 built_days as (
 
@@ -294,10 +298,7 @@ rewritten_completions as (
         cross join previous_build
         where
             completed.{{ dora_slice_column(slice) }} is not null
-            and (
-                previous_build.items_rewritten_at is null
-                or completed.intervals_rewritten_at > previous_build.items_rewritten_at
-            )
+            and completed.intervals_rewritten_at > previous_build.items_rewritten_at
         {%- if not loop.last %}
             union all
         {%- endif %}
