@@ -160,7 +160,8 @@ built_partitions as (
 ),
 
 -- Slice values new or gone: their partitions are rewritten (or emptied) whole; every
--- partition when the rows built predate items_rewritten_at (or none were built).
+-- partition when the rows built predate items_rewritten_at (or none were built), or when
+-- there are no day rows to compare with.
 restated_partitions as (
 
     select
@@ -175,13 +176,12 @@ restated_partitions as (
             and slice_values.slice = built_partitions.slice
             and slice_values.slice_value = built_partitions.slice_value
     cross join previous_build
+    {%- if compare_days %}
     where
         slice_values.value_stream_id is null
         or built_partitions.value_stream_id is null
         or previous_build.items_rewritten_at is null
-        {%- if not compare_days %}
-        or true
-        {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -208,36 +208,19 @@ built_days as (
 -- Days whose counts in flight are not those built (both sides without the zeros).
 changed_in_flight as (
 
-    select
-        coalesce(measured.value_stream_id, built.value_stream_id) as value_stream_id,
-        coalesce(measured.slice, built.slice) as slice,
-        coalesce(measured.slice_value, built.slice_value) as slice_value,
-        coalesce(measured.flow_date, built.flow_date) as flow_date
-    from (
-        select in_flight_daily.*
-        from in_flight_daily
-        inner join days
-            on
-                in_flight_daily.value_stream_id = days.value_stream_id
-                and in_flight_daily.flow_date = days.flow_date
-        where in_flight_daily.in_flight > 0
-    ) as measured
-    full outer join (
-        select * from built_days
-        where in_flight_at_period_end > 0
-    ) as built
-        on
-            measured.value_stream_id = built.value_stream_id
-            and measured.slice = built.slice
-            and measured.slice_value = built.slice_value
-            and measured.flow_date = built.flow_date
-    where
-        measured.flow_date is null
-        or built.flow_date is null
-        or measured.in_flight <> built.in_flight_at_period_end
-        {%- for flow_type in flow_types %}
-        or measured.in_flight_{{ flow_type }} <> built.in_flight_{{ flow_type }}
-        {%- endfor %}
+    {%- set in_flight_columns = ['in_flight_at_period_end'] -%}
+    {%- for flow_type in flow_types %}
+        {%- do in_flight_columns.append('in_flight_' ~ flow_type) -%}
+    {%- endfor %}
+    {{ flow_changed_days(
+        'select in_flight_daily.*, in_flight_daily.in_flight as in_flight_at_period_end'
+        ~ ' from in_flight_daily inner join days'
+        ~ ' on in_flight_daily.value_stream_id = days.value_stream_id'
+        ~ ' and in_flight_daily.flow_date = days.flow_date'
+        ~ ' where in_flight_daily.in_flight > 0',
+        'select * from built_days where in_flight_at_period_end > 0',
+        in_flight_columns
+    ) }}
 
 ),
 
@@ -263,25 +246,11 @@ completed_daily as (
 -- Days with another number of completions than built.
 changed_completions as (
 
-    select
-        coalesce(completed_daily.value_stream_id, built.value_stream_id) as value_stream_id,
-        coalesce(completed_daily.slice, built.slice) as slice,
-        coalesce(completed_daily.slice_value, built.slice_value) as slice_value,
-        coalesce(completed_daily.flow_date, built.flow_date) as flow_date
-    from completed_daily
-    full outer join (
-        select * from built_days
-        where items_completed > 0
-    ) as built
-        on
-            completed_daily.value_stream_id = built.value_stream_id
-            and completed_daily.slice = built.slice
-            and completed_daily.slice_value = built.slice_value
-            and completed_daily.flow_date = built.flow_date
-    where
-        completed_daily.flow_date is null
-        or built.flow_date is null
-        or completed_daily.items_completed <> built.items_completed
+    {{ flow_changed_days(
+        'select * from completed_daily',
+        'select * from built_days where items_completed > 0',
+        ['items_completed']
+    ) }}
 
 ),
 
@@ -633,3 +602,27 @@ union all
 {{ replace_from_markers('replaced', columns, kept) }}
 {%- endif %}
 {% endmacro %}
+
+
+{#- The days (value_stream_id, slice, slice_value, flow_date) that one of the queries
+    `current` and `built` holds and the other does not, or whose `columns` differ. -#}
+{% macro flow_changed_days(current, built, columns) -%}
+    select
+        coalesce(current_days.value_stream_id, built_days.value_stream_id) as value_stream_id,
+        coalesce(current_days.slice, built_days.slice) as slice,
+        coalesce(current_days.slice_value, built_days.slice_value) as slice_value,
+        coalesce(current_days.flow_date, built_days.flow_date) as flow_date
+    from ({{ current }}) as current_days
+    full outer join ({{ built }}) as built_days
+        on
+            current_days.value_stream_id = built_days.value_stream_id
+            and current_days.slice = built_days.slice
+            and current_days.slice_value = built_days.slice_value
+            and current_days.flow_date = built_days.flow_date
+    where
+        current_days.flow_date is null
+        or built_days.flow_date is null
+        {%- for column in columns %}
+        or current_days.{{ column }} <> built_days.{{ column }}
+        {%- endfor %}
+{%- endmacro %}
