@@ -15,36 +15,9 @@ streams.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[2]
-DBT = Path(sys.executable).with_name("dbt")
-
-PROFILE = """
-replace_from_check:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{warehouse}"
-      schema: main
-      threads: 1
-"""
-
-PROJECT = """
-name: replace_from_check
-version: "1.0"
-profile: replace_from_check
-config-version: 2
-model-paths: ["models"]
-macro-paths: ["macros"]
-"""
+from tests.dbt_project.own_project import OwnProject
 
 MODEL = """
 {{
@@ -98,38 +71,14 @@ select * from (values
 """
 
 
-def _build(project: Path, env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(project / "target"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-
-
 def test_replace_from_replaces_each_marked_partition_from_its_marker_on(tmp_path) -> None:
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "macros").mkdir()
-    shutil.copy(ROOT / "dbt_project" / "macros" / "replace_from_strategy.sql", project / "macros")
-    (project / "models" / "daily.sql").write_text(MODEL, encoding="utf-8")
-    (project / "models" / "periods.sql").write_text(PAIR_MODEL, encoding="utf-8")
-    (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
-    warehouse = tmp_path / "warehouse.duckdb"
-    (project / "profiles.yml").write_text(PROFILE.format(warehouse=warehouse), encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
-    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(tmp_path / "logs"))
+    own = OwnProject(
+        tmp_path,
+        "replace_from_check",
+        macros=["replace_from_strategy.sql"],
+        models={"daily.sql": MODEL, "periods.sql": PAIR_MODEL},
+    )
+    warehouse = own.warehouse
 
     def rows() -> list[tuple]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -143,12 +92,12 @@ def test_replace_from_replaces_each_marked_partition_from_its_marker_on(tmp_path
                 "select stream, grain, day, items from main.periods order by all"
             ).fetchall()
 
-    _build(project, env)
+    own.build()
     first = rows()
     assert len(first) == 9
     assert len(period_rows()) == 8
 
-    _build(project, env)
+    own.build()
     assert rows() == [
         ("a", 1, 1),  # before the marker: kept
         ("a", 2, 5),  # recounted; days 3 and 4, no longer yielded, are gone

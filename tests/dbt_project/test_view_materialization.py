@@ -8,36 +8,11 @@ the build kept still carries it, a view created again has lost it.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[2]
-DBT = Path(sys.executable).with_name("dbt")
-MACRO = ROOT / "dbt_project" / "macros" / "materializations" / "view.sql"
+from tests.dbt_project.own_project import OwnProject
 
-PROFILE = """
-view_check:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{warehouse}"
-      schema: main
-      threads: 1
-"""
-
-PROJECT = """
-name: view_check
-version: "1.0"
-profile: view_check
-config-version: 2
-model-paths: ["models"]
-macro-paths: ["macros"]
+PROJECT_CONFIG = """
 models:
   view_check:
     +materialized: view
@@ -48,40 +23,15 @@ DOUBLED = "select n * 2 as doubled from {{ ref('numbers') }}"
 TOTAL = "{{ config(materialized='table') }}\nselect sum(doubled) as total from {{ ref('doubled') }}"
 
 
-def _build(project: Path, env: dict[str, str], *extra: str) -> None:
-    done = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--target-path",
-            str(project / "target"),
-            *extra,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-
-
 def test_a_view_is_created_again_only_when_its_sql_changed(tmp_path) -> None:
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "macros").mkdir()
-    shutil.copy(MACRO, project / "macros")
-    (project / "models" / "numbers.sql").write_text(NUMBERS, encoding="utf-8")
-    (project / "models" / "doubled.sql").write_text(DOUBLED, encoding="utf-8")
-    (project / "models" / "total.sql").write_text(TOTAL, encoding="utf-8")
-    (project / "dbt_project.yml").write_text(PROJECT, encoding="utf-8")
-    warehouse = tmp_path / "warehouse.duckdb"
-    (project / "profiles.yml").write_text(PROFILE.format(warehouse=warehouse), encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
-    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(tmp_path / "logs"))
+    own = OwnProject(
+        tmp_path,
+        "view_check",
+        macros=["materializations/view.sql"],
+        models={"numbers.sql": NUMBERS, "doubled.sql": DOUBLED, "total.sql": TOTAL},
+        project_config=PROJECT_CONFIG,
+    )
+    warehouse = own.warehouse
 
     def views() -> dict[str, str]:
         """Each view's comment (the fingerprint of its SQL)."""
@@ -117,7 +67,7 @@ def test_a_view_is_created_again_only_when_its_sql_changed(tmp_path) -> None:
         with duckdb.connect(str(warehouse)) as con:
             con.execute(sql)
 
-    _build(project, env)
+    own.build()
     first = views()
     assert set(first) == {"numbers", "doubled"}
     assert all(comment.startswith("valuestream view ") for comment in first.values())
@@ -126,14 +76,14 @@ def test_a_view_is_created_again_only_when_its_sql_changed(tmp_path) -> None:
 
     # Nothing changed: both views kept as they were; the table downstream still builds.
     mark()
-    _build(project, env)
+    own.build()
     assert kept() == {"numbers", "doubled"}
     assert views() == first
     assert total() == 6
 
     # A var changes the compiled SQL of `numbers`: that view alone is created again, with
     # the new SQL; `doubled`, whose SQL is unchanged, is kept and reads the new view.
-    _build(project, env, "--vars", "{step: 10}")
+    own.build("--vars", "{step: 10}")
     assert kept() == {"doubled"}
     changed = views()
     assert changed["numbers"] != first["numbers"]
@@ -142,7 +92,7 @@ def test_a_view_is_created_again_only_when_its_sql_changed(tmp_path) -> None:
 
     # --full-refresh creates every view again, unchanged or not.
     mark()
-    _build(project, env, "--vars", "{step: 10}", "--full-refresh")
+    own.build("--vars", "{step: 10}", "--full-refresh")
     assert kept() == set()
     assert views() == changed
 
@@ -151,14 +101,14 @@ def test_a_view_is_created_again_only_when_its_sql_changed(tmp_path) -> None:
     mark()
     run("create or replace view main.doubled as select 0 as doubled")
     run("drop view main.numbers")
-    _build(project, env, "--vars", "{step: 10}")
+    own.build("--vars", "{step: 10}")
     assert views() == changed
     assert total() == 60
     run("drop view main.numbers")
     run("create table main.numbers as select 5 as n")
     mark_doubled = "comment on column main.doubled.doubled is 'before'"
     run(mark_doubled)
-    _build(project, env, "--vars", "{step: 10}")
+    own.build("--vars", "{step: 10}")
     assert views() == changed
     assert kept() == {"doubled"}
     with duckdb.connect(str(warehouse), read_only=True) as con:
