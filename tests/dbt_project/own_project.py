@@ -63,8 +63,9 @@ class OwnProject:
         self.env = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
         self.env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(folder / "logs"))
 
-    def build(self, *extra: str) -> None:
-        """`dbt build` with `extra` arguments; fails the test with dbt's output."""
+    def build(self, *extra: str, succeeds: bool = True) -> None:
+        """`dbt build` with `extra` arguments; fails the test with dbt's output when the
+        build does not succeed (or, with ``succeeds=False``, when it does)."""
         done = subprocess.run(
             [
                 str(DBT),
@@ -82,4 +83,4 @@ class OwnProject:
             text=True,
             timeout=300,
         )
-        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+        assert (done.returncode == 0) == succeeds, done.stdout[-4000:] + done.stderr[-2000:]

@@ -45,7 +45,14 @@
     {%- if kept -%}
         {{ log('View ' ~ target_relation ~ ' kept: its SQL is unchanged') }}
     {%- else -%}
-        {{ drop_relation_if_exists(existing_relation) }}
+        {%- if existing_relation is not none -%}
+            {#- In the transaction that creates the view (not dbt's drop, which runs
+                outside it): a create that fails leaves the relation as it was. -#}
+            {%- call statement('drop_existing') -%}
+                drop {{ existing_relation.type }} if exists {{ existing_relation }} cascade
+            {%- endcall -%}
+            {%- do adapter.cache_dropped(existing_relation) -%}
+        {%- endif -%}
         {%- call statement('main') -%}
             {{ get_create_view_as_sql(target_relation, sql) }}
         {%- endcall -%}
