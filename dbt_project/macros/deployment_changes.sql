@@ -62,8 +62,12 @@ range_commits as (
         commits.message,
         coalesce(commits.is_merge_commit, false) as is_merge_commit
     from deployment_commits
+    -- On the key's own parts (the same join as on deployment_key): the key of every
+    -- commit of every range is then never computed, only those of the deployments read.
     inner join production_deployments
-        on deployment_commits.deployment_key = production_deployments.deployment_key
+        on
+            deployment_commits.source = production_deployments.source
+            and deployment_commits.deployment_id = production_deployments.deployment_id
     left join commits
         on
             lower(deployment_commits.repository) = lower(commits.repository)
@@ -71,7 +75,9 @@ range_commits as (
 
 ),
 
--- Pull requests whose own commits are known, with the commit their merge wrote.
+-- Pull requests whose own commits are known, with the commit their merge wrote: of those
+-- whose merge commit is one of the ranges' non-merge commits (the others match nothing
+-- below).
 pull_requests_with_commits as (
 
     select distinct
@@ -83,6 +89,10 @@ pull_requests_with_commits as (
         on
             lower(pull_requests.repository) = lower(pull_request_commits.repository)
             and pull_requests.pull_request_number = pull_request_commits.pull_request_number
+    where pull_requests.merge_commit_sha in (
+        select range_commits.sha from range_commits
+        where not range_commits.is_merge_commit
+    )
 
 ),
 

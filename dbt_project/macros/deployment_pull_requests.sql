@@ -29,9 +29,12 @@ pull_requests as (
 
 ),
 
--- Every production deployment whose commit range holds the pull request's merge commit
--- (the merge, squash or last rebased commit); a rollback can ship it again later.
-candidates as (
+-- The commits of the production deployments' ranges, joined on the key's own parts (the
+-- same join as on deployment_key: the key of every commit of every range is then never
+-- computed). Materialized: the deployments read are few in a refresh, which the planner
+-- cannot know, and joined to the pull requests first they would pair every range's
+-- commits with their pull requests.
+range_commits as materialized (
 
     select
         production_deployments.deployment_key,
@@ -41,6 +44,28 @@ candidates as (
         production_deployments.value_stream_id,
         production_deployments.team_id,
         production_deployments.timezone,
+        deployment_commits.repository,
+        deployment_commits.sha
+    from production_deployments
+    inner join deployment_commits
+        on
+            production_deployments.source = deployment_commits.source
+            and production_deployments.deployment_id = deployment_commits.deployment_id
+
+),
+
+-- Every production deployment whose commit range holds the pull request's merge commit
+-- (the merge, squash or last rebased commit); a rollback can ship it again later.
+candidates as (
+
+    select
+        range_commits.deployment_key,
+        range_commits.deployment_id,
+        range_commits.finished_at,
+        range_commits.service,
+        range_commits.value_stream_id,
+        range_commits.team_id,
+        range_commits.timezone,
         pull_requests.pull_request_key,
         pull_requests.repository,
         pull_requests.pull_request_number,
@@ -56,15 +81,13 @@ candidates as (
         pull_requests.merge_commit_sha,
         row_number() over (
             partition by pull_requests.pull_request_key
-            order by production_deployments.finished_at, production_deployments.deployment_id
+            order by range_commits.finished_at, range_commits.deployment_id
         ) as deployment_order
-    from pull_requests
-    inner join deployment_commits
+    from range_commits
+    inner join pull_requests
         on
-            lower(pull_requests.repository) = lower(deployment_commits.repository)
-            and pull_requests.merge_commit_sha = deployment_commits.sha
-    inner join production_deployments
-        on deployment_commits.deployment_key = production_deployments.deployment_key
+            lower(range_commits.repository) = lower(pull_requests.repository)
+            and range_commits.sha = pull_requests.merge_commit_sha
 
 ),
 

@@ -19,11 +19,13 @@ commits as (
 ),
 
 -- A merge commit is never a change; a commit missing from the default-branch history
--- cannot be classified and counts as a change.
+-- cannot be classified and counts as a change. Grouped by the deployment key's own parts
+-- (source and id), which is grouping by the key without computing it for every commit.
 range_changes as (
 
     select
-        deployment_commits.deployment_key,
+        deployment_commits.source,
+        deployment_commits.deployment_id,
         count(*) as change_count
     from deployment_commits
     left join commits
@@ -31,7 +33,7 @@ range_changes as (
             lower(deployment_commits.repository) = lower(commits.repository)
             and deployment_commits.sha = commits.sha
     where not coalesce(commits.is_merge_commit, false)
-    group by deployment_commits.deployment_key
+    group by deployment_commits.source, deployment_commits.deployment_id
 
 ),
 
@@ -48,7 +50,9 @@ counted as (
         end as change_count
     from deployment_ranges
     left join range_changes
-        on deployment_ranges.deployment_key = range_changes.deployment_key
+        on
+            deployment_ranges.source = range_changes.source
+            and deployment_ranges.deployment_id = range_changes.deployment_id
 
 )
 

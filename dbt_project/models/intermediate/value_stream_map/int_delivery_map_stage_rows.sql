@@ -5,6 +5,13 @@
 -- has no pickup nor review row, and a negative stage time (a commit authored after the
 -- pull request was opened: clock skew or rewritten history, as for the change lead time)
 -- has no row: it would subtract time from the map.
+--
+-- A view, unlike the other intermediate models: it only unpivots fct_pull_requests (four
+-- rows per pull request), which costs far less than writing its rows again every hour
+-- (measured on the `large` tier's hourly refresh, benchmarks/bench_dbt.py), and one mart
+-- and one data test read it.
+{{ config(materialized='view') }}
+
 with
 
 pull_requests as (
