@@ -23,7 +23,9 @@
     when the previous rows predate items_rewritten_at. A week, month or quarter
     is computed from its days alone, so a period with no changed day is the one built. The
     day rows are compared whatever the grains, so without `day` in var('dora_grains') every
-    partition is rewritten. -#}
+    partition is rewritten. Each row written carries the run's start (periods_written_at):
+    what the flow marts built from these rows read to rewrite only the periods rewritten
+    here (macro flow_mart_periods). -#}
 {%- set flow_time_percentiles = [0.5, 0.85, 0.95] -%}
 {%- set flow_slices = var('flow_slices') -%}
 {%- set flow_types = ['feature', 'defect', 'risk', 'debt', 'unclassified'] -%}
@@ -554,7 +556,8 @@ final as (
             period_end_in_flight.in_flight_{{ flow_type }},
         {%- endfor %}
         period_end_in_flight.in_flight_at_period_end,
-        read_through.items_rewritten_at
+        read_through.items_rewritten_at,
+        {{ run_started_timestamp() }} as periods_written_at
     from periods
     cross join read_through
     {%- if previous is not none %}
@@ -596,7 +599,7 @@ union all
     'days_measured', 'flow_load', 'last_measured_date',
 ]) -%}
 {%- for flow_type in flow_types %}{% do columns.append('in_flight_' ~ flow_type) %}{% endfor -%}
-{%- do columns.extend(['in_flight_at_period_end', 'items_rewritten_at']) -%}
+{%- do columns.extend(['in_flight_at_period_end', 'items_rewritten_at', 'periods_written_at']) -%}
 {%- set kept = {'period_start': 'replaced_from'} -%}
 {%- for column in partition_columns %}{% do kept.update({column: column}) %}{% endfor %}
 {{ replace_from_markers('replaced', columns, kept) }}

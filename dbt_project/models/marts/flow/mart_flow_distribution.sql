@@ -1,77 +1,31 @@
 {#- Flow distribution (metrics.md section 3): one row per period, slice and flow item type
     with the items of the type completed in the period and their share of all completed,
     and the items of the type in flight (active or waiting) at the end of the period's last
-    measured day and their share of all in flight; a share over no items is NULL. -#}
-{%- set flow_types = ['feature', 'defect', 'risk', 'debt', 'unclassified'] -%}
+    measured day and their share of all in flight; a share over no items is NULL.
 
-with
+    Incremental by partition (value stream, slice, slice value, grain), with the
+    replace_from strategy: a run rewrites the periods int_flow_aggregated_to_periods
+    rewrote since the rows built, and those whose stream was renamed or whose period is
+    gone (macro flow_mart_periods); periods_written_at is what it read. A full refresh and
+    an incremental run give the same rows
+    (tests/audit/assert_mart_flow_distribution_equals_a_full_rebuild.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='value_stream_name is null',
+        on_schema_change='append_new_columns'
+    )
+}}
 
-periods as (
+{% if is_incremental() %}
 
-    select * from {{ ref('int_flow_aggregated_to_periods') }}
+    {{ flow_distribution(previous=this) }}
 
-),
+{% else %}
 
-value_streams as (
+    {{ flow_distribution() }}
 
-    select * from {{ ref('dim_value_streams') }}
-
-),
-
-by_type as (
-
-    {%- for flow_type in flow_types %}
-        select
-            grain,
-            period_start,
-            slice,
-            value_stream_id,
-            slice_value,
-            '{{ flow_type }}' as flow_item_type,
-            items_completed as all_completed,
-            completed_{{ flow_type }} as items_completed,
-            in_flight_at_period_end as all_in_flight,
-            in_flight_{{ flow_type }} as items_in_flight
-        from periods
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-
-),
-
-final as (
-
-    select
-        by_type.grain,
-        by_type.period_start,
-        by_type.slice,
-        by_type.value_stream_id,
-        value_streams.value_stream_name,
-        by_type.slice_value,
-        by_type.flow_item_type,
-        by_type.items_completed,
-        by_type.items_in_flight,
-        case
-            when by_type.grain = 'week'
-                then cast(extract(isoyear from by_type.period_start) as integer)
-        end as iso_year,
-        case
-            when by_type.grain = 'week'
-                then cast(extract(week from by_type.period_start) as integer)
-        end as iso_week,
-        case
-            when by_type.all_completed > 0
-                then cast(by_type.items_completed as double precision) / by_type.all_completed
-        end as share_completed,
-        case
-            when by_type.all_in_flight > 0
-                then cast(by_type.items_in_flight as double precision) / by_type.all_in_flight
-        end as share_in_flight
-    from by_type
-    inner join value_streams
-        on by_type.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
+{% endif %}
