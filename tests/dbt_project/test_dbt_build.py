@@ -932,7 +932,12 @@ def test_column_contract_names_each_column_out_of_range_and_shared_key(built, tm
 
 
 # Columns that say when a run wrote a row: they differ between any two builds.
-RUN_TIME_COLUMNS = ("rewritten_at", "replaced_rewritten_at", "intervals_rewritten_at")
+RUN_TIME_COLUMNS = (
+    "rewritten_at",
+    "replaced_rewritten_at",
+    "intervals_rewritten_at",
+    "periods_written_at",
+)
 
 
 def _comparable(value: object) -> object:

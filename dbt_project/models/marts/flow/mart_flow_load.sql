@@ -1,46 +1,32 @@
 {#- Flow load (metrics.md section 3): items in active or waiting at the end of each day
     (its last second, in the stream's timezone); a period's value is the mean of its
     measured days (the whole days before the as-of instant), with the count at the end of
-    its last measured day. -#}
-with
+    its last measured day.
 
-periods as (
+    Incremental by partition (value stream, slice, slice value, grain), with the
+    replace_from strategy: a run rewrites the periods int_flow_aggregated_to_periods
+    rewrote since the rows built, and those whose stream was renamed or whose period is
+    gone (macro flow_mart_periods); periods_written_at is what it read. A full refresh and
+    an incremental run give the same rows
+    (tests/audit/assert_mart_flow_load_equals_a_full_rebuild.sql). The query is the macro
+    flow_period_mart. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='value_stream_name is null',
+        on_schema_change='append_new_columns'
+    )
+}}
 
-    select * from {{ ref('int_flow_aggregated_to_periods') }}
+{% if is_incremental() %}
 
-),
+    {{ flow_period_mart('mart_flow_load', previous=this) }}
 
-value_streams as (
+{% else %}
 
-    select * from {{ ref('dim_value_streams') }}
+    {{ flow_period_mart('mart_flow_load') }}
 
-),
-
-final as (
-
-    select
-        periods.grain,
-        periods.period_start,
-        periods.slice,
-        periods.value_stream_id,
-        value_streams.value_stream_name,
-        periods.slice_value,
-        periods.days_measured,
-        periods.flow_load,
-        periods.last_measured_date,
-        periods.in_flight_at_period_end,
-        case
-            when periods.grain = 'week'
-                then cast(extract(isoyear from periods.period_start) as integer)
-        end as iso_year,
-        case
-            when periods.grain = 'week'
-                then cast(extract(week from periods.period_start) as integer)
-        end as iso_week
-    from periods
-    inner join value_streams
-        on periods.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
+{% endif %}

@@ -1,46 +1,31 @@
 {#- Flow time (metrics.md section 3): completion - work start of the items completed in each
     period: median, p85, p95 (continuous percentiles, recomputed per slice from the items)
-    and mean, with the count; NULL over no items. -#}
-with
+    and mean, with the count; NULL over no items.
 
-periods as (
+    Incremental by partition (value stream, slice, slice value, grain), with the
+    replace_from strategy: a run rewrites the periods int_flow_aggregated_to_periods
+    rewrote since the rows built, and those whose stream was renamed or whose period is
+    gone (macro flow_mart_periods); periods_written_at is what it read. A full refresh and
+    an incremental run give the same rows
+    (tests/audit/assert_mart_flow_time_equals_a_full_rebuild.sql). The query is the macro
+    flow_period_mart. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='value_stream_name is null',
+        on_schema_change='append_new_columns'
+    )
+}}
 
-    select * from {{ ref('int_flow_aggregated_to_periods') }}
+{% if is_incremental() %}
 
-),
+    {{ flow_period_mart('mart_flow_time', previous=this) }}
 
-value_streams as (
+{% else %}
 
-    select * from {{ ref('dim_value_streams') }}
+    {{ flow_period_mart('mart_flow_time') }}
 
-),
-
-final as (
-
-    select
-        periods.grain,
-        periods.period_start,
-        periods.slice,
-        periods.value_stream_id,
-        value_streams.value_stream_name,
-        periods.slice_value,
-        periods.items_completed,
-        periods.flow_time_median_s as median_seconds,
-        periods.flow_time_p85_s as p85_seconds,
-        periods.flow_time_p95_s as p95_seconds,
-        periods.flow_time_mean_s as mean_seconds,
-        case
-            when periods.grain = 'week'
-                then cast(extract(isoyear from periods.period_start) as integer)
-        end as iso_year,
-        case
-            when periods.grain = 'week'
-                then cast(extract(week from periods.period_start) as integer)
-        end as iso_week
-    from periods
-    inner join value_streams
-        on periods.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
+{% endif %}
