@@ -1,12 +1,12 @@
 {#- The rows of mart_flow_distribution (see the model): of every period, or, given
     `previous` (the rows already built), of the periods to replace, with their markers
-    (macro flow_mart_periods). -#}
+    (macro period_mart_periods). -#}
 {% macro flow_distribution(previous=none) -%}
 {%- set flow_types = ['feature', 'defect', 'risk', 'debt', 'unclassified'] -%}
 
 with
 
-{{ flow_mart_periods(previous) }}
+{{ period_mart_periods('int_flow_aggregated_to_periods', previous) }}
 
 value_streams as (
 

@@ -55,11 +55,11 @@
 {#- The rows of a flow mart that copies int_flow_aggregated_to_periods row for row with its
     stream's name (`mart`: mart_flow_velocity, mart_flow_time, mart_flow_efficiency or
     mart_flow_load): of every period, or, given `previous` (the rows already built), of the
-    periods to replace, with their markers (macro flow_mart_periods). -#}
+    periods to replace, with their markers (macro period_mart_periods). -#}
 {% macro flow_period_mart(mart, previous=none) -%}
 with
 
-{{ flow_mart_periods(previous) }}
+{{ period_mart_periods('int_flow_aggregated_to_periods', previous) }}
 
 value_streams as (
 

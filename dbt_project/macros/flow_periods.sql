@@ -25,7 +25,7 @@
     day rows are compared whatever the grains, so without `day` in var('dora_grains') every
     partition is rewritten. Each row written carries the run's start (periods_written_at):
     what the flow marts built from these rows read to rewrite only the periods rewritten
-    here (macro flow_mart_periods). -#}
+    here (macro period_mart_periods). -#}
 {%- set flow_time_percentiles = [0.5, 0.85, 0.95] -%}
 {%- set flow_slices = var('flow_slices') -%}
 {%- set flow_types = ['feature', 'defect', 'risk', 'debt', 'unclassified'] -%}

@@ -480,7 +480,8 @@ final as (
         / 7 as trailing_window_weeks,
         cast(trailing_counts.trailing_deployments as double precision) * 7
         / (windows.period_end - windows.window_start + 1)
-            as trailing_12w_deployments_per_week
+            as trailing_12w_deployments_per_week,
+        {{ run_started_timestamp() }} as periods_written_at
     from windows
     inner join trailing_counts
         on
@@ -506,7 +507,7 @@ union all
 {{ dora_replace_markers([
     'grain', 'period_start', 'period_end', 'slice', 'value_stream_id', 'slice_value',
     'deployments', 'deployment_days', 'days_measured', 'trailing_window_weeks',
-    'trailing_12w_deployments_per_week',
+    'trailing_12w_deployments_per_week', 'periods_written_at',
 ]) }}
 {%- endif %}
 {%- endmacro %}

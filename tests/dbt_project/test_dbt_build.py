@@ -519,6 +519,7 @@ def test_mart_column_types(built):
         ("trailing_12w_deployments_per_week", "DOUBLE"),
         ("band", "VARCHAR"),
         ("report_year", "INTEGER"),
+        ("periods_written_at", "TIMESTAMP"),
     ]
 
 

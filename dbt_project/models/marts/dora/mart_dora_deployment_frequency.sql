@@ -1,48 +1,33 @@
-with
+{#- Deployment frequency (metrics.md section 2): per period and slice, the production
+    deployments, the days with one, and the trailing 12 weeks' deployments per week that the
+    band reads.
 
-periods as (
+    Incremental by partition (value stream, slice, slice value, grain), with the
+    replace_from strategy: a run rewrites the periods
+    int_production_deployments_aggregated_to_periods rewrote since the rows built, and
+    those whose period is gone or whose stream's name or report year changed (macro
+    period_mart_periods); periods_written_at is what it read. A full refresh and an
+    incremental run give the same rows
+    (tests/audit/assert_mart_dora_deployment_frequency_equals_a_full_rebuild.sql); a change
+    of the bands' seed needs a full refresh. The query is the macro
+    deployment_frequency_periods. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_from',
+        replace_partition_by=['value_stream_id', 'slice', 'slice_value', 'grain'],
+        replace_from_column='period_start',
+        replace_marker='value_stream_name is null',
+        on_schema_change='append_new_columns'
+    )
+}}
 
-    select * from {{ ref('int_production_deployments_aggregated_to_periods') }}
+{% if is_incremental() %}
 
-),
+    {{ deployment_frequency_periods(previous=this) }}
 
-value_streams as (
+{% else %}
 
-    select * from {{ ref('dim_value_streams') }}
+    {{ deployment_frequency_periods() }}
 
-),
-
-final as (
-
-    select
-        periods.grain,
-        periods.period_start,
-        periods.slice,
-        periods.value_stream_id,
-        value_streams.value_stream_name,
-        periods.slice_value,
-        case
-            when periods.grain = 'week'
-                then cast(extract(isoyear from periods.period_start) as integer)
-        end as iso_year,
-        case
-            when periods.grain = 'week'
-                then cast(extract(week from periods.period_start) as integer)
-        end as iso_week,
-        periods.deployments,
-        periods.deployment_days,
-        periods.days_measured,
-        cast(periods.deployments as double precision)
-        / periods.days_measured as deployments_per_day,
-        periods.trailing_window_weeks,
-        periods.trailing_12w_deployments_per_week,
-        {{ dora_band('deployment_frequency', 'periods.trailing_12w_deployments_per_week') }}
-            as band,
-        cast({{ var('dora_report_year') }} as integer) as report_year
-    from periods
-    inner join value_streams
-        on periods.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
+{% endif %}

@@ -5,7 +5,7 @@
     Incremental by partition (value stream, slice, slice value, grain), with the
     replace_from strategy: a run rewrites the periods int_flow_aggregated_to_periods
     rewrote since the rows built, and those whose stream was renamed or whose period is
-    gone (macro flow_mart_periods); periods_written_at is what it read. A full refresh and
+    gone (macro period_mart_periods); periods_written_at is what it read. A full refresh and
     an incremental run give the same rows
     (tests/audit/assert_mart_flow_time_equals_a_full_rebuild.sql). The query is the macro
     flow_period_mart. -#}

@@ -1,31 +1,37 @@
-{#- CTEs (comma-separated, one after the last) of an incremental flow mart built row by row
-    from int_flow_aggregated_to_periods (and the value stream's name), with the
-    replace_from strategy partitioned as that model (value stream, slice, slice value,
-    grain):
-    - `periods`: the rows of int_flow_aggregated_to_periods to write: every row, or, given
-      `previous` (the mart's rows already built), those of each replaced partition from its
-      first replaced period on;
+{#- CTEs (comma-separated, one after the last) of an incremental mart that copies a period
+    model (`periods_model`: int_flow_aggregated_to_periods,
+    int_production_deployments_aggregated_to_periods) row for row, with the stream's name
+    and other columns fixed per partition, by the replace_from strategy partitioned as that
+    model (value stream, slice, slice value, grain). The period model stamps each row it
+    writes with the run's start (periods_written_at), and the mart copies the stamp.
+    - `periods`: the period model's rows to write: every row, or, given `previous` (the
+      mart's rows already built), those of each replaced partition from its first replaced
+      period on;
     - `replaced` (given `previous`): value_stream_id, slice, slice_value, grain and
       replaced_from, the first period of the partition replaced, for the marker rows
       (replace_from_markers).
 
     A partition is replaced from the earliest of:
     - its first period written after the newest periods_written_at the built rows read
-      (int_flow_aggregated_to_periods rewrites a partition from a period on, so every later
-      period of it is newer too); when the built rows read none (none built, or built
-      before periods_written_at), every partition is replaced from its first period;
-    - its first built period that int_flow_aggregated_to_periods no longer holds (a
-      partition cut short, gone, or without a period it had);
-    - its first built period, where the value stream's name is not the one built (renamed,
-      or no longer configured: its rows go).
+      (the period model rewrites a partition from a period on, so every later period of it
+      is newer too); when the built rows read none (none built, or built before
+      periods_written_at), every partition is replaced from its first period;
+    - its first built period that the period model no longer holds (a partition cut short,
+      gone, or without a period it had);
+    - its first built period, where a column of `fixed_columns` (column: its SQL value
+      now, over `named_streams`, the stream's row of dim_value_streams) is not the one
+      built: the stream's name by default (renamed, or no longer configured: its rows go).
     Any other partition is left as built: its rows are those a full rebuild gives. -#}
-{% macro flow_mart_periods(previous=none) -%}
+{% macro period_mart_periods(periods_model, previous=none, fixed_columns=none) -%}
+{%- set fixed = fixed_columns
+    if fixed_columns is not none
+    else {'value_stream_name': 'named_streams.value_stream_name'} -%}
 {%- set partition_columns = ['value_stream_id', 'slice', 'slice_value', 'grain'] -%}
 {%- if previous is none -%}
 
 periods as (
 
-    select * from {{ ref('int_flow_aggregated_to_periods') }}
+    select * from {{ ref(periods_model) }}
 
 ),
 
@@ -33,7 +39,7 @@ periods as (
 
 aggregated_periods as (
 
-    select * from {{ ref('int_flow_aggregated_to_periods') }}
+    select * from {{ ref(periods_model) }}
 
 ),
 
@@ -50,7 +56,9 @@ built_partitions as (
 
     select
         {{ partition_columns | join(',\n        ') }},
-        max(value_stream_name) as value_stream_name,
+        {%- for column in fixed %}
+        max({{ column }}) as {{ column }},
+        {%- endfor %}
         min(period_start) as first_period
     from {{ previous }}
     group by {{ partition_columns | join(', ') }}
@@ -107,7 +115,10 @@ replaced_from_each_cause as (
     from built_partitions
     left join {{ ref('dim_value_streams') }} as named_streams
         on built_partitions.value_stream_id = named_streams.value_stream_id
-    where named_streams.value_stream_name is distinct from built_partitions.value_stream_name
+    where
+        {%- for column, current in fixed.items() %}
+        {{ 'or ' if not loop.first }}{{ current }} is distinct from built_partitions.{{ column }}
+        {%- endfor %}
 
 ),
 
