@@ -84,15 +84,30 @@ REWRITE_MARKS = {
     "marts.mart_value_stream_map_work": ["visits_rewritten_at", "stage_map_fingerprint"],
 }
 
+# The period models' write stamps and the marts that copy them (schema.table: column).
+# Rows a warehouse already held keep a NULL stamp: the marts read them all when they are
+# rewritten whole on the first refresh.
+PERIOD_STAMPS = {
+    "intermediate.int_flow_aggregated_to_periods": "periods_written_at",
+    "marts.mart_flow_distribution": "periods_written_at",
+    "marts.mart_flow_velocity": "periods_written_at",
+    "marts.mart_flow_time": "periods_written_at",
+    "marts.mart_flow_efficiency": "periods_written_at",
+    "marts.mart_flow_load": "periods_written_at",
+    "intermediate.int_production_deployments_aggregated_to_periods": "periods_written_at",
+    "marts.mart_dora_deployment_frequency": "periods_written_at",
+}
+
 
 def test_a_warehouse_built_before_the_rewrite_marks_refreshes_without_a_full_refresh(
     refreshed, pipeline_home: PipelineHome, tmp_path
 ) -> None:
     """A copy of the refreshed warehouse without the incremental flow models' rewrite marks
-    (as one built before they existed) builds incrementally: the columns are added, the
-    intervals rewrite every item, the work items, the daily snapshot, the flow periods and
-    the work map restate everything, every data test passes and each model equals a full
-    rebuild (the audit tests, selected with them)."""
+    and the period models' write stamps (as one built before they existed) builds
+    incrementally: the columns are added, the intervals rewrite every item, the work items,
+    the daily snapshot, the flow periods, the work map and the period marts restate
+    everything, every data test passes and each model equals a full rebuild (the audit
+    tests, selected with them)."""
     home = tmp_path / "home"
     home.mkdir()
     warehouse = home / "warehouse.duckdb"
@@ -101,13 +116,15 @@ def test_a_warehouse_built_before_the_rewrite_marks_refreshes_without_a_full_ref
         for table, columns in REWRITE_MARKS.items():
             for column in columns:
                 con.execute(f"alter table {table} drop column {column}")
+        for table, column in PERIOD_STAMPS.items():
+            con.execute(f"alter table {table} drop column {column}")
     env = dict(pipeline_home.env, VSM_HOME=str(home), DBT_LOG_PATH=str(tmp_path / "logs"))
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
             "build",
             "--select",
-            *(table.split(".")[1] for table in REWRITE_MARKS),
+            *{table.split(".")[1] for table in [*REWRITE_MARKS, *PERIOD_STAMPS]},
             # as the refresh does: unit tests run in the test suite, on fixtures
             "--exclude",
             "test_type:unit",
@@ -132,6 +149,13 @@ def test_a_warehouse_built_before_the_rewrite_marks_refreshes_without_a_full_ref
         "assert_int_flow_aggregated_to_periods_equals_a_full_rebuild",
         "assert_int_work_map_visits_equals_a_full_rebuild",
         "assert_mart_value_stream_map_work_equals_a_full_rebuild",
+        "assert_mart_flow_distribution_equals_a_full_rebuild",
+        "assert_mart_flow_velocity_equals_a_full_rebuild",
+        "assert_mart_flow_time_equals_a_full_rebuild",
+        "assert_mart_flow_efficiency_equals_a_full_rebuild",
+        "assert_mart_flow_load_equals_a_full_rebuild",
+        "assert_int_production_deployments_aggregated_to_periods_equals_a_full_rebuild",
+        "assert_mart_dora_deployment_frequency_equals_a_full_rebuild",
     ):
         assert f"PASS {audit}" in result.stdout, audit
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -141,3 +165,11 @@ def test_a_warehouse_built_before_the_rewrite_marks_refreshes_without_a_full_ref
                 f"select count(*) from {table} where {marked} is null"
             ).fetchone()[0]
             assert missing == 0, f"{table}.{marked}"
+        for table, column in PERIOD_STAMPS.items():
+            schema, name = table.split(".")
+            (added,) = con.execute(
+                "select count(*) from information_schema.columns"
+                " where table_schema = ? and table_name = ? and column_name = ?",
+                [schema, name, column],
+            ).fetchone()
+            assert added == 1, f"{table}.{column}"
