@@ -75,17 +75,10 @@ final as (
 select * from final
 {%- if previous is not none %}
 union all
-{{ replace_from_markers(
-    'replaced',
-    [
-        'grain', 'period_start', 'slice', 'value_stream_id', 'value_stream_name',
-        'slice_value', 'flow_item_type', 'items_completed', 'items_in_flight', 'iso_year',
-        'iso_week', 'share_completed', 'share_in_flight', 'periods_written_at',
-    ],
-    {
-        'grain': 'grain', 'period_start': 'replaced_from', 'slice': 'slice',
-        'value_stream_id': 'value_stream_id', 'slice_value': 'slice_value',
-    },
-) }}
+{{ dora_replace_markers([
+    'grain', 'period_start', 'slice', 'value_stream_id', 'value_stream_name',
+    'slice_value', 'flow_item_type', 'items_completed', 'items_in_flight', 'iso_year',
+    'iso_week', 'share_completed', 'share_in_flight', 'periods_written_at',
+]) }}
 {%- endif %}
 {%- endmacro %}

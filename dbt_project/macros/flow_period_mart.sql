@@ -1,7 +1,82 @@
-{#- The columns each flow mart that copies int_flow_aggregated_to_periods row for row takes
-    from it (after its period and slice, before iso_year and iso_week): (expression over
-    `periods`, column) pairs. -#}
-{% macro flow_period_mart_measures(mart) -%}
+{#- The week columns of a period mart: (expression over `periods`, column) pairs, the ISO
+    year and week of a week's start (NULL for the other grains). -#}
+{% macro period_mart_iso_week_columns() -%}
+    {%- do return([
+        (
+            "case when periods.grain = 'week'"
+            ~ ' then cast(extract(isoyear from periods.period_start) as integer) end',
+            'iso_year',
+        ),
+        (
+            "case when periods.grain = 'week'"
+            ~ ' then cast(extract(week from periods.period_start) as integer) end',
+            'iso_week',
+        ),
+    ]) -%}
+{%- endmacro %}
+
+
+{#- Every column of a period mart whose other columns are `columns` ((expression, column)
+    pairs), in order. -#}
+{% macro period_mart_column_names(columns) -%}
+    {%- set names = [
+        'grain', 'period_start', 'slice', 'value_stream_id', 'value_stream_name', 'slice_value',
+    ] -%}
+    {%- for expression, column in columns -%}
+        {%- do names.append(column) -%}
+    {%- endfor -%}
+    {%- do names.append('periods_written_at') -%}
+    {%- do return(names) -%}
+{%- endmacro %}
+
+
+{#- The rows of a mart that copies a period model (`periods_model`) row for row: its period
+    and slice, the stream's name, `columns` ((expression over `periods`, column) pairs) and
+    the row's periods_written_at; of every period, or, given `previous` (the rows already
+    built), of the periods to replace with their markers (macro period_mart_periods, to
+    which `fixed_columns` goes). -#}
+{% macro period_mart(periods_model, columns, previous=none, fixed_columns=none) -%}
+with
+
+{{ period_mart_periods(periods_model, previous, fixed_columns) }}
+
+value_streams as (
+
+    select * from {{ ref('dim_value_streams') }}
+
+),
+
+final as (
+
+    select
+        periods.grain,
+        periods.period_start,
+        periods.slice,
+        periods.value_stream_id,
+        value_streams.value_stream_name,
+        periods.slice_value,
+        {%- for expression, column in columns %}
+        {{ expression }} as {{ column }},
+        {%- endfor %}
+        periods.periods_written_at
+    from periods
+    inner join value_streams
+        on periods.value_stream_id = value_streams.value_stream_id
+
+)
+
+select * from final
+{%- if previous is not none %}
+union all
+{{ dora_replace_markers(period_mart_column_names(columns)) }}
+{%- endif %}
+{%- endmacro %}
+
+
+{#- The columns of a flow mart that copies int_flow_aggregated_to_periods row for row
+    (mart_flow_velocity, mart_flow_time, mart_flow_efficiency or mart_flow_load), after its
+    period and slice: (expression over `periods`, column) pairs. -#}
+{% macro flow_period_mart_columns(mart) -%}
     {%- set measures = {
         'mart_flow_velocity': [
             ('periods.items_completed', 'items_completed'),
@@ -35,75 +110,11 @@
     {%- if mart not in measures -%}
         {{ exceptions.raise_compiler_error('flow_period_mart knows no mart ' ~ mart) }}
     {%- endif -%}
-    {%- do return(measures[mart]) -%}
+    {%- do return(measures[mart] + period_mart_iso_week_columns()) -%}
 {%- endmacro %}
 
 
-{#- Every column of such a flow mart, in order. -#}
-{% macro flow_period_mart_columns(mart) -%}
-    {%- set columns = [
-        'grain', 'period_start', 'slice', 'value_stream_id', 'value_stream_name', 'slice_value',
-    ] -%}
-    {%- for expression, column in flow_period_mart_measures(mart) -%}
-        {%- do columns.append(column) -%}
-    {%- endfor -%}
-    {%- do columns.extend(['iso_year', 'iso_week', 'periods_written_at']) -%}
-    {%- do return(columns) -%}
-{%- endmacro %}
-
-
-{#- The rows of a flow mart that copies int_flow_aggregated_to_periods row for row with its
-    stream's name (`mart`: mart_flow_velocity, mart_flow_time, mart_flow_efficiency or
-    mart_flow_load): of every period, or, given `previous` (the rows already built), of the
-    periods to replace, with their markers (macro period_mart_periods). -#}
+{#- The rows of such a flow mart (macro period_mart over int_flow_aggregated_to_periods). -#}
 {% macro flow_period_mart(mart, previous=none) -%}
-with
-
-{{ period_mart_periods('int_flow_aggregated_to_periods', previous) }}
-
-value_streams as (
-
-    select * from {{ ref('dim_value_streams') }}
-
-),
-
-final as (
-
-    select
-        periods.grain,
-        periods.period_start,
-        periods.slice,
-        periods.value_stream_id,
-        value_streams.value_stream_name,
-        periods.slice_value,
-        {%- for expression, column in flow_period_mart_measures(mart) %}
-        {{ expression }} as {{ column }},
-        {%- endfor %}
-        case
-            when periods.grain = 'week'
-                then cast(extract(isoyear from periods.period_start) as integer)
-        end as iso_year,
-        case
-            when periods.grain = 'week'
-                then cast(extract(week from periods.period_start) as integer)
-        end as iso_week,
-        periods.periods_written_at
-    from periods
-    inner join value_streams
-        on periods.value_stream_id = value_streams.value_stream_id
-
-)
-
-select * from final
-{%- if previous is not none %}
-union all
-{{ replace_from_markers(
-    'replaced',
-    flow_period_mart_columns(mart),
-    {
-        'grain': 'grain', 'period_start': 'replaced_from', 'slice': 'slice',
-        'value_stream_id': 'value_stream_id', 'slice_value': 'slice_value',
-    },
-) }}
-{%- endif %}
+    {{ period_mart('int_flow_aggregated_to_periods', flow_period_mart_columns(mart), previous) }}
 {%- endmacro %}

@@ -148,3 +148,18 @@ periods as (
 
 {%- endif %}
 {%- endmacro %}
+
+
+{#- The config of an incremental mart whose rows period_mart_periods selects: the
+    replace_from strategy by the period model's partitions, the markers those with no
+    stream name, and the bookkeeping column added to a table built before it. -#}
+{% macro period_mart_config() -%}
+    {%- do return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'replace_from',
+        'replace_partition_by': ['value_stream_id', 'slice', 'slice_value', 'grain'],
+        'replace_from_column': 'period_start',
+        'replace_marker': 'value_stream_name is null',
+        'on_schema_change': 'append_new_columns',
+    }) -%}
+{%- endmacro %}

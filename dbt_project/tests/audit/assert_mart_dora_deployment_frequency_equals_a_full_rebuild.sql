@@ -2,13 +2,9 @@
 -- would (the macro deployment_frequency_periods over every period): the same rows, every
 -- column but periods_written_at (which rewrite of
 -- int_production_deployments_aggregated_to_periods each row read).
+{% set columns = period_mart_column_names(deployment_frequency_columns()) %}
 {{ full_rebuild_differences(
     ref('mart_dora_deployment_frequency'),
     deployment_frequency_periods(),
-    [
-        'grain', 'period_start', 'slice', 'value_stream_id', 'value_stream_name',
-        'slice_value', 'iso_year', 'iso_week', 'deployments', 'deployment_days',
-        'days_measured', 'deployments_per_day', 'trailing_window_weeks',
-        'trailing_12w_deployments_per_week', 'band', 'report_year',
-    ],
+    columns | reject('equalto', 'periods_written_at') | list,
 ) }}
