@@ -30,12 +30,13 @@
 {%- endmacro %}
 
 
-{#- The rows of a mart that copies a period model (`periods_model`) row for row: its period
-    and slice, the stream's name, `columns` ((expression over `periods`, column) pairs) and
-    the row's periods_written_at; of every period, or, given `previous` (the rows already
-    built), of the periods to replace with their markers (macro period_mart_periods, to
-    which `fixed_columns` goes). -#}
-{% macro period_mart(periods_model, columns, previous=none, fixed_columns=none) -%}
+{#- The rows of a mart that copies a period model (`periods_model`) row for row (or, with
+    `joined`, a relation each period row is cross-joined to, once per row of it): its
+    period and slice, the stream's name, `columns` ((expression over `periods` and
+    `joined`, column) pairs) and the row's periods_written_at; of every period, or, given
+    `previous` (the rows already built), of the periods to replace with their markers
+    (macro period_mart_periods, to which `fixed_columns` goes). -#}
+{% macro period_mart(periods_model, columns, previous=none, fixed_columns=none, joined=none) -%}
 with
 
 {{ period_mart_periods(periods_model, previous, fixed_columns) }}
@@ -60,6 +61,9 @@ final as (
         {%- endfor %}
         periods.periods_written_at
     from periods
+    {%- if joined is not none %}
+    cross join {{ joined }}
+    {%- endif %}
     inner join value_streams
         on periods.value_stream_id = value_streams.value_stream_id
 
